@@ -1,0 +1,25 @@
+//! The pure core of CRM Guard: every decision the extension makes lives here and is tested
+//! natively. Nothing in this crate knows about browsers, WASM or JavaScript.
+//!
+//! - [`host`]: parse a tab URL into a normalised [`host::PageUrl`] and match [`host::HostPattern`]s.
+//! - [`catalog`]: the built-in CRM catalog (data) and classification of a URL as a CRM tab.
+//! - [`finding`]: the security findings a tab can carry, each with a level.
+//! - [`verdict`]: the tab verdict (secure / warning / at risk) from a URL and its findings.
+//! - [`lookalike`]: hosts that imitate a CRM.
+//! - [`policy`]: the one settings schema, validation and merge with managed policy.
+//! - [`idle`]: the auto-logout state machine.
+//! - [`password`]: password policy decisions and field classification.
+
+pub mod catalog;
+pub mod finding;
+pub mod host;
+pub mod idle;
+pub mod lookalike;
+pub mod password;
+pub mod policy;
+pub mod verdict;
+
+pub use catalog::{Catalog, CrmEntry};
+pub use finding::{Finding, FindingKind, Level};
+pub use host::{HostPattern, PageUrl, UrlError};
+pub use verdict::{evaluate, TabVerdict};

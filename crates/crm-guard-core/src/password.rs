@@ -1,0 +1,1 @@
+//! Password policy decisions and password-field classification. (Owned by the password work.)
