@@ -1,0 +1,304 @@
+// End-to-end harness: Debian's Chromium (through playwright-core) with an unpacked MV3 extension, pointed
+// at the local testbed (tests/testbed/server.mjs) with real host names and real TLS.
+//
+//   const testbed = await startTestbed();
+//   const b = await launch({ testbed });
+//   const { page, tabId } = await b.openTab('https://acme.my.salesforce.com/');
+//   await b.waitForBadge(tabId, (x) => x.text === 'OK');
+//   await b.close(); await testbed.close();
+
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CHROMIUM = process.env.CRM_GUARD_CHROMIUM ?? '/usr/bin/chromium';
+
+export const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Launches Chromium with the extension loaded (or none when `extensionDir` is null).
+ * @param {{extensionDir?: string|null, headless?: boolean, testbed?: {chromiumArgs(): string[]},
+ *          extraArgs?: string[], swTimeoutMs?: number}} [opts]
+ */
+export async function launch({
+  extensionDir = path.join(REPO, 'dist', 'extension'),
+  headless = true,
+  testbed,
+  extraArgs = [],
+  swTimeoutMs = 10_000,
+} = {}) {
+  if (extensionDir) {
+    await fs.access(path.join(extensionDir, 'manifest.json')).catch(() => {
+      throw new Error(`no extension at ${extensionDir} (manifest.json missing)`);
+    });
+  }
+  const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'crm-guard-profile-'));
+  const args = [
+    ...(extensionDir ? [`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`] : []),
+    ...BASE_ARGS,
+    ...(testbed ? testbed.chromiumArgs() : []),
+    ...extraArgs,
+  ];
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless,
+      args,
+      viewport: headless ? { width: 1200, height: 800 } : null,
+    });
+  } catch (err) {
+    await fs.rm(userDataDir, { recursive: true, force: true });
+    throw err;
+  }
+
+  const swConsole = [];
+  let extensionId = null;
+  // Playwright keeps one Worker object per service-worker version: after the worker is stopped and started
+  // again the same object evaluates in the new instance (and its console events keep coming).
+  let current = null;
+  let maybeStopped = false;
+  const attached = new WeakSet();
+  const arrivals = new Set();
+
+  function adopt(w) {
+    const m = /^chrome-extension:\/\/([a-p]{32})\//.exec(w.url());
+    if (!m) return;
+    extensionId ??= m[1];
+    if (m[1] !== extensionId) return;
+    current = w;
+    if (!attached.has(w)) {
+      attached.add(w);
+      w.on('console', (msg) => swConsole.push({ type: msg.type(), text: msg.text(), time: Date.now() }));
+      w.on('close', () => {
+        if (current === w) current = null;
+      });
+    }
+    for (const wake of arrivals) wake();
+  }
+  context.on('serviceworker', adopt);
+  for (const w of context.serviceWorkers()) adopt(w);
+
+  const swTargets = () =>
+    withCdp(context, async (cdp) =>
+      (await cdp.send('Target.getTargets')).targetInfos.filter(
+        (t) => t.type === 'service_worker' && t.url.startsWith(`chrome-extension://${extensionId}/`),
+      ),
+    );
+
+  const b = {
+    context,
+    userDataDir,
+    swConsole,
+    get extensionId() {
+      return extensionId;
+    },
+
+    /**
+     * The extension's service worker (Playwright Worker). When it is stopped (killServiceWorker, idle
+     * time-out), starts it again through CDP (ServiceWorker.startWorker) and waits until it runs.
+     */
+    async sw(timeoutMs = swTimeoutMs) {
+      if (!extensionDir) throw new Error('launched without an extension');
+      if (!current) {
+        await new Promise((resolve) => {
+          const wake = () => {
+            arrivals.delete(wake);
+            resolve();
+          };
+          arrivals.add(wake);
+          setTimeout(wake, timeoutMs);
+        });
+        if (!current) throw new Error(`no service worker for ${extensionId ?? 'the extension'} within ${timeoutMs} ms`);
+      }
+      if (maybeStopped) {
+        if (!(await this.swRunning())) await this.startServiceWorker(timeoutMs);
+        maybeStopped = false;
+      }
+      return current;
+    },
+
+    /** Starts the stopped worker (CDP ServiceWorker.startWorker on the extension's scope); waits until it runs. */
+    async startServiceWorker(timeoutMs = swTimeoutMs) {
+      await withCdp(context, async (cdp) => {
+        await cdp.send('ServiceWorker.enable');
+        await cdp.send('ServiceWorker.startWorker', { scopeURL: `chrome-extension://${extensionId}/` });
+        await cdp.send('ServiceWorker.disable').catch(() => {});
+      });
+      const deadline = Date.now() + timeoutMs;
+      while (!(await this.swRunning())) {
+        if (Date.now() > deadline) throw new Error(`service worker did not start within ${timeoutMs} ms`);
+        await sleep(50);
+      }
+    },
+
+    /** Whether CDP lists a running service-worker target of the extension. */
+    async swRunning() {
+      return (await swTargets()).length > 0;
+    },
+
+    /**
+     * Evaluates `fn(arg)` in the service worker. If it does not answer within 3 s (a worker stopped behind
+     * our back, e.g. by the idle time-out), checks, restarts it when stopped, and tries once more.
+     */
+    async evalSw(fn, arg) {
+      const w = await this.sw();
+      const first = w.evaluate(fn, arg);
+      const slow = Symbol('slow');
+      const r = await Promise.race([first, sleep(3000).then(() => slow)]);
+      if (r !== slow) return r;
+      first.catch(() => {});
+      if (await this.swRunning()) return first;
+      maybeStopped = true;
+      return (await this.sw()).evaluate(fn, arg);
+    },
+
+    /** Tab ids known to chrome.tabs (no `tabs` permission needed for ids). */
+    async tabIds() {
+      return this.evalSw(async () => (await chrome.tabs.query({})).map((t) => t.id));
+    },
+
+    /**
+     * Opens a new tab, finds its chrome.tabs id, then navigates to `url`.
+     * Navigation errors are thrown unless `allowError` (then returned as `error`).
+     * @returns {Promise<{page: import('playwright-core').Page, tabId: number, response: any, error: string|null}>}
+     */
+    async openTab(url, { allowError = false, waitUntil = 'load', timeout = 15_000 } = {}) {
+      const before = new Set(extensionDir ? await this.tabIds() : []);
+      const page = await context.newPage();
+      let tabId = null;
+      if (extensionDir) {
+        const deadline = Date.now() + 5000;
+        while (tabId === null) {
+          const fresh = (await this.tabIds()).filter((id) => !before.has(id));
+          if (fresh.length === 1) tabId = fresh[0];
+          else if (fresh.length > 1) throw new Error(`ambiguous new tabs ${fresh.join(',')}: open tabs one at a time`);
+          else if (Date.now() > deadline) throw new Error('new tab did not appear in chrome.tabs');
+          else await sleep(50);
+        }
+      }
+      let response = null;
+      let error = null;
+      try {
+        if (url) response = await page.goto(url, { waitUntil, timeout });
+      } catch (err) {
+        error = String(err?.message ?? err).split('\n')[0];
+        if (!allowError) throw err;
+      }
+      return { page, tabId, response, error };
+    },
+
+    /** `{ text, color: [r,g,b,a], title }` of the action for a tab. */
+    async badge(tabId) {
+      return this.evalSw(
+        async (tabId) => ({
+          text: await chrome.action.getBadgeText({ tabId }),
+          color: await chrome.action.getBadgeBackgroundColor({ tabId }),
+          title: await chrome.action.getTitle({ tabId }),
+        }),
+        tabId,
+      );
+    },
+
+    /** Polls the badge until `predicate(badge)` holds; throws with the last badge on time-out. */
+    async waitForBadge(tabId, predicate, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      let last = null;
+      for (;;) {
+        try {
+          last = await this.badge(tabId);
+          if (predicate(last)) return last;
+        } catch (err) {
+          last = { error: String(err?.message ?? err) };
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`badge of tab ${tabId} did not match within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+        }
+        await sleep(100);
+      }
+    },
+
+    /** Stops the extension's service worker (CDP Target.closeTarget from a tab's session) and verifies it stopped. */
+    async killServiceWorker(timeoutMs = 5000) {
+      if (!extensionId) throw new Error('no extension');
+      await withCdp(context, async (cdp) => {
+        const list = async () =>
+          (await cdp.send('Target.getTargets')).targetInfos.filter(
+            (t) => t.type === 'service_worker' && t.url.startsWith(`chrome-extension://${extensionId}/`),
+          );
+        for (const t of await list()) await cdp.send('Target.closeTarget', { targetId: t.targetId });
+        const deadline = Date.now() + timeoutMs;
+        while ((await list()).length > 0) {
+          if (Date.now() > deadline) throw new Error('service worker still running after Target.closeTarget');
+          await sleep(50);
+        }
+      });
+      maybeStopped = true;
+    },
+
+    /** Everything in chrome.storage[area] ('local' | 'session' | 'sync' | 'managed'). */
+    async storage(area = 'local') {
+      return this.evalSw((area) => chrome.storage[area].get(null), area);
+    },
+
+    /** A page of the extension, e.g. 'popup.html?tabId=3'. */
+    async extensionPage(rel) {
+      const page = await context.newPage();
+      await page.goto(`chrome-extension://${extensionId}/${rel}`);
+      return page;
+    },
+
+    /** The popup for a tab, as a normal page (`popup.html?tabId=N`). */
+    async popup(tabId, { width = 380, height = 560 } = {}) {
+      const page = await context.newPage();
+      await page.setViewportSize({ width, height }).catch(() => {});
+      await page.goto(`chrome-extension://${extensionId}/popup.html?tabId=${tabId}`);
+      return page;
+    },
+
+    /** Sends `msg` with chrome.runtime.sendMessage from an extension page (`via`, default: a popup page). */
+    async message(msg, via) {
+      let page = via;
+      if (!page) {
+        this._msgPage ??= await this.extensionPage('popup.html');
+        page = this._msgPage;
+      }
+      return page.evaluate((m) => chrome.runtime.sendMessage(m), msg);
+    },
+
+    async close() {
+      await context.close().catch(() => {});
+      await fs.rm(userDataDir, { recursive: true, force: true, maxRetries: 3 });
+    },
+  };
+
+  if (extensionDir) await b.sw();
+  return b;
+}
+
+/** Runs `fn(cdpSession)` on a CDP session of some tab of the context (a blank one if none is open). */
+async function withCdp(context, fn) {
+  let page = context.pages().find((p) => !p.isClosed());
+  let temp = null;
+  if (!page) page = temp = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  try {
+    return await fn(cdp);
+  } finally {
+    await cdp.detach().catch(() => {});
+    if (temp) await temp.close().catch(() => {});
+  }
+}

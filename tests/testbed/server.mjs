@@ -1,0 +1,472 @@
+// Local CRM testbed: real host names over real HTTPS on 127.0.0.1.
+//
+// Chromium keeps the real host names; `--host-resolver-rules` sends port 443 of every host to our HTTPS
+// server and port 80 to our HTTP server, and `--ignore-certificate-errors-spki-list` trusts the *pinned*
+// self-signed certificate only. `badcert.acme.test` is served with a second, unpinned certificate (a real
+// ERR_CERT_AUTHORITY_INVALID); `notls.acme.test` fails the TLS handshake.
+//
+// Library: `const tb = await startTestbed(); ... await tb.close();`
+// CLI:     `node tests/testbed/server.mjs [--https-port N] [--http-port N]` serves until Ctrl-C.
+
+import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PUBLIC = path.join(HERE, 'public');
+
+/**
+ * The CRM catalog host served over plain http that Chromium does NOT upgrade by itself (not on the HSTS
+ * preload list). Proven by tests/e2e/harness.test.mjs: with no extension, the plain-HTTP server receives
+ * the GET for `http://<HTTP_CRM_HOST>/`.
+ */
+export const HTTP_CRM_HOST = 'acme.odoo.com';
+
+/** Salesforce-like app hosts (same app on both). */
+export const SALESFORCE_HOSTS = ['acme.my.salesforce.com', 'acme.lightning.force.com'];
+
+/** Every host the testbed serves, with what it is for. */
+export const HOSTS = {
+  'acme.my.salesforce.com': 'Salesforce-like SPA (https, HSTS, strict CSP) + login/logout + password and network-finding pages',
+  'acme.lightning.force.com': 'same app as acme.my.salesforce.com',
+  'www.salesforce.com': 'marketing page (not a CRM tab)',
+  'app.hubspot.com': 'HubSpot-like CRM page (HSTS)',
+  [HTTP_CRM_HOST]: 'CRM page on http and https, no HSTS, not HSTS-preloaded',
+  'crm.acme.test': 'self-hosted CRM (http and https, no HSTS)',
+  'notls.acme.test': 'plain http only (TLS handshake refused)',
+  'badcert.acme.test': 'https with the UNPINNED certificate',
+  'acme.salesforce-login.com': 'phishing lookalike with a password field',
+  'example.test': 'non-CRM site: cookie keep=1, /login password page, /x.js, /p.png',
+  'probe.acme.test': '/probe -> 200 trusted (setProbe)',
+  'reports.acme.test': '/report records JSON bodies (setReportStatus)',
+};
+
+const CERT_NAMES = [
+  ...Object.keys(HOSTS).filter((h) => h !== 'badcert.acme.test'),
+  '*.my.salesforce.com',
+  '*.lightning.force.com',
+  '*.salesforce.com',
+  '*.hubspot.com',
+  `*.${HTTP_CRM_HOST.split('.').slice(1).join('.')}`,
+  '*.acme.test',
+  '*.salesforce-login.com',
+  '*.example.test',
+];
+
+const MAX_BODY = 64 * 1024;
+const HSTS = 'max-age=31536000';
+const STRICT_CSP = "default-src 'self'; script-src 'self'; object-src 'none'";
+// 1x1 transparent PNG.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+// ---------------------------------------------------------------------------------------------------------
+// Certificates (generated once per process with the openssl CLI, in a temp dir removed right after).
+
+let certsPromise = null;
+
+async function opensslSelfSigned(dir, name, cn, sans) {
+  const key = path.join(dir, `${name}.key`);
+  const crt = path.join(dir, `${name}.crt`);
+  await execFileP('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', crt, '-days', '30', '-subj', `/CN=${cn}`,
+    '-addext', `subjectAltName=${sans.map((s) => `DNS:${s}`).join(',')}`,
+    '-addext', 'basicConstraints=critical,CA:FALSE',
+    '-addext', 'keyUsage=critical,digitalSignature',
+    '-addext', 'extendedKeyUsage=serverAuth',
+  ]);
+  return { key: await fs.readFile(key, 'utf8'), cert: await fs.readFile(crt, 'utf8') };
+}
+
+/** base64(sha256(DER SubjectPublicKeyInfo)) — the value Chromium's --ignore-certificate-errors-spki-list wants. */
+export function spkiHash(certPem) {
+  const der = new crypto.X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+  return crypto.createHash('sha256').update(der).digest('base64');
+}
+
+/** Generates (once per process) the pinned and the unpinned certificate. */
+export function certificates() {
+  certsPromise ??= (async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crm-guard-certs-'));
+    try {
+      const pinned = await opensslSelfSigned(dir, 'pinned', 'CRM Guard testbed', CERT_NAMES);
+      const unpinned = await opensslSelfSigned(dir, 'unpinned', 'CRM Guard testbed (unpinned)', [
+        'badcert.acme.test',
+      ]);
+      return { pinned, unpinned, spki: spkiHash(pinned.cert) };
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  })();
+  return certsPromise;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pages.
+
+function esc(s) {
+  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function html(title, body, scripts = []) {
+  return (
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>` +
+    scripts.map((s) => `<script src="${esc(s)}" defer></script>`).join('') +
+    `</head><body>\n${body}\n</body></html>\n`
+  );
+}
+
+const loginForm = (action, title) =>
+  `<h1>${esc(title)}</h1>
+<form method="post" action="${esc(action)}" id="login">
+<label>Username <input type="text" name="username" id="username" autocomplete="username"></label>
+<label>Password <input type="password" name="password" id="password" autocomplete="current-password"></label>
+<button type="submit">Log In</button>
+</form>`;
+
+function salesforceShell(title) {
+  return html(
+    title,
+    `<h1>Acme Salesforce</h1>
+<nav><a href="/" data-spa>Home</a> <a href="/lightning/o/Account/home" data-spa id="accounts">Accounts</a>
+<a href="/lightning/o/Contact/home" data-spa id="contacts">Contacts</a> <a href="/logout" id="logout">Log out</a></nav>
+<main id="view">${esc(title)}</main>`,
+    ['/static/spa.js'],
+  );
+}
+
+function crmPage(name) {
+  return html(`${name} CRM`, `<h1>${esc(name)} CRM</h1><p>Deals, contacts and pipelines.</p>`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Server.
+
+/**
+ * Starts the testbed on 127.0.0.1 with dynamic ports (or `opts.httpsPort`/`opts.httpPort`).
+ * @param {{httpsPort?: number, httpPort?: number, host?: string}} [opts]
+ */
+export async function startTestbed(opts = {}) {
+  const bind = opts.host ?? '127.0.0.1';
+  const certs = await certificates();
+  const pinnedCtx = tls.createSecureContext(certs.pinned);
+  const unpinnedCtx = tls.createSecureContext(certs.unpinned);
+
+  const requests = [];
+  const reports = [];
+  let probe = { status: 200, body: 'trusted' };
+  let reportStatus = 204;
+
+  const sockets = new Set();
+  const track = (server) =>
+    server.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+
+  async function handle(scheme, req, res) {
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    const url = new URL(req.url, `${scheme}://${host || 'unknown'}`);
+    const rec = {
+      scheme,
+      host,
+      method: req.method,
+      path: url.pathname + url.search,
+      headers: req.headers,
+      body: null,
+      time: Date.now(),
+    };
+    requests.push(rec);
+    if (req.method !== 'GET' && req.method !== 'HEAD') rec.body = await readBody(req);
+    else req.resume();
+    try {
+      await route({ scheme, host, url, req, res, rec });
+    } catch (err) {
+      if (!res.headersSent) send(res, 500, 'text/plain', String(err?.stack ?? err));
+    }
+  }
+
+  async function route({ scheme, host, url, req, res, rec }) {
+    const p = url.pathname;
+    if (p.startsWith('/static/') && /^[\w.-]+\.js$/.test(p.slice(8))) {
+      const file = await fs.readFile(path.join(PUBLIC, p.slice(8)), 'utf8').catch(() => null);
+      if (file === null) return send(res, 404, 'text/plain', 'not found');
+      return send(res, 200, 'text/javascript; charset=utf-8', file, secHeaders(scheme));
+    }
+    if (SALESFORCE_HOSTS.includes(host)) return salesforce({ scheme, host, url, req, res, rec });
+    switch (host) {
+      case 'www.salesforce.com':
+        return sendHtml(res, html('Salesforce: The #1 AI CRM', '<h1>Salesforce</h1><p>Marketing page.</p>'), secHeaders(scheme));
+      case 'app.hubspot.com':
+        return sendHtml(res, crmPage('HubSpot'), secHeaders(scheme));
+      case HTTP_CRM_HOST:
+        return sendHtml(res, crmPage('Odoo'), { 'Content-Security-Policy': STRICT_CSP });
+      case 'crm.acme.test':
+        return sendHtml(res, crmPage('Acme self-hosted'), { 'Content-Security-Policy': STRICT_CSP });
+      case 'notls.acme.test':
+        return sendHtml(res, html('No TLS', '<h1>Plain http only</h1>'));
+      case 'badcert.acme.test':
+        return sendHtml(res, html('Bad certificate', '<h1>You should not see this without a certificate error</h1>'));
+      case 'acme.salesforce-login.com':
+        if (req.method === 'POST') return sendHtml(res, html('Thanks', '<p>Got it.</p>'));
+        return sendHtml(res, html('Login | Salesforce', loginForm('/login', 'Salesforce login')));
+      case 'example.test':
+        return exampleTest({ url, res });
+      case 'probe.acme.test':
+        if (p !== '/probe') return send(res, 404, 'text/plain', 'not found');
+        if (probe === null) return res.socket?.destroy();
+        return send(res, probe.status, 'text/plain', probe.body);
+      case 'reports.acme.test':
+        if (p !== '/report') return send(res, 404, 'text/plain', 'not found');
+        if (req.method === 'POST') {
+          let json = null;
+          try {
+            json = JSON.parse(rec.body ?? '');
+          } catch {
+            json = { unparsed: rec.body };
+          }
+          reports.push({ time: rec.time, headers: req.headers, json });
+        }
+        res.writeHead(reportStatus, { 'Access-Control-Allow-Origin': '*' });
+        return res.end();
+      default:
+        return send(res, 404, 'text/html', html('Unknown host', `<p>testbed: unknown host ${esc(host)}</p>`));
+    }
+  }
+
+  function salesforce({ scheme, url, req, res }) {
+    const p = url.pathname;
+    const h = secHeaders(scheme);
+    switch (p) {
+      case '/':
+      case '/lightning/o/Account/home':
+      case '/lightning/o/Contact/home':
+        return sendHtml(res, salesforceShell(p === '/' ? 'Home | Salesforce' : p.includes('Account') ? 'Accounts | Salesforce' : 'Contacts | Salesforce'), h);
+      case '/login':
+        if (req.method === 'POST') {
+          const sid = crypto.randomBytes(12).toString('hex');
+          res.writeHead(302, { ...h, Location: '/', 'Set-Cookie': `sid=${sid}; Path=/; Secure; HttpOnly; SameSite=Lax` });
+          return res.end();
+        }
+        return sendHtml(res, html('Login | Salesforce', loginForm('/login', 'Log in to Acme Salesforce')), h);
+      case '/logout':
+      case '/secur/logout.jsp':
+        return sendHtml(res, html('Logged out | Salesforce', '<h1>You are logged out</h1><a href="/login">Log in</a>'), {
+          ...h,
+          'Set-Cookie': 'sid=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax',
+        });
+      case '/setup/password':
+        return sendHtml(res, html('Change Your Password | Salesforce', '<h1>Change your password</h1><pw-change></pw-change>', ['/static/shadow-password.js']), h);
+      case '/spa-late':
+        return sendHtml(res, html('Settings | Salesforce', '<h1>Settings</h1><p>Loading…</p>', ['/static/spa-late.js']), h);
+      case '/signup':
+        return sendHtml(res, html('Sign Up | Salesforce', `<h1>Sign up</h1>
+<form method="post" action="/signup" id="signup">
+<label>Email <input type="email" name="email" id="email" autocomplete="email"></label>
+<label>Password <input type="password" name="password" id="password" autocomplete="new-password"></label>
+<label>Confirm <input type="password" name="confirm" id="confirm" autocomplete="new-password"></label>
+<button type="submit">Sign up</button></form>`), h);
+      case '/mixed-active':
+        return sendHtml(res, html('Mixed active | Salesforce', '<h1>Mixed active content</h1>', ['http://example.test/x.js']), {
+          ...h,
+          'Content-Security-Policy': "default-src 'self'; script-src 'self' http://example.test; object-src 'none'",
+        });
+      case '/mixed-passive':
+        return sendHtml(res, html('Mixed passive | Salesforce', '<h1>Mixed passive content</h1><img src="http://example.test/p.png" alt="pixel" id="pixel">'), {
+          ...h,
+          'Content-Security-Policy': "default-src 'self'; script-src 'self'; img-src 'self' http://example.test https://example.test; object-src 'none'",
+        });
+      case '/no-hsts':
+        return sendHtml(res, html('No HSTS | Salesforce', '<h1>No HSTS header here</h1>'), { 'Content-Security-Policy': STRICT_CSP });
+      case '/insecure-cookie':
+        return sendHtml(res, html('Insecure cookie | Salesforce', '<h1>Cookie without Secure</h1>'), {
+          ...h,
+          'Set-Cookie': 'sid=insecure-0123456789; Path=/; HttpOnly; SameSite=Lax',
+        });
+      case '/http-form':
+        return sendHtml(res, html('HTTP form | Salesforce', `<h1>Form posting over http</h1>
+<form method="post" action="http://acme.my.salesforce.com/submit" id="httpform">
+<label>Name <input type="text" name="name" id="name"></label><button type="submit">Send</button></form>`), h);
+      case '/submit':
+        return sendHtml(res, html('Submitted | Salesforce', '<p>Submitted.</p>'), h);
+      default:
+        return send(res, 404, 'text/html', html('Not found | Salesforce', '<p>Not found</p>'), h);
+    }
+  }
+
+  function exampleTest({ url, res }) {
+    switch (url.pathname) {
+      case '/':
+        return sendHtml(res, html('Example', '<h1>Example (not a CRM)</h1><a href="/login">Log in</a>'), {
+          'Set-Cookie': 'keep=1; Path=/; SameSite=Lax',
+        });
+      case '/login':
+        return sendHtml(res, html('Example login', loginForm('/login', 'Example login')));
+      case '/x.js':
+        return fs.readFile(path.join(PUBLIC, 'x.js'), 'utf8').then((js) => send(res, 200, 'text/javascript', js));
+      case '/p.png':
+        return send(res, 200, 'image/png', PNG);
+      default:
+        return send(res, 404, 'text/plain', 'not found');
+    }
+  }
+
+  const httpsServer = https.createServer(
+    {
+      ...certs.pinned,
+      SNICallback(servername, cb) {
+        const name = String(servername).toLowerCase();
+        if (name === 'notls.acme.test') return cb(new Error('testbed: no TLS for notls.acme.test'));
+        cb(null, name === 'badcert.acme.test' ? unpinnedCtx : pinnedCtx);
+      },
+    },
+    (req, res) => handle('https', req, res),
+  );
+  const httpServer = http.createServer((req, res) => handle('http', req, res));
+  track(httpsServer);
+  track(httpServer);
+  // Failed handshakes (notls, badcert rejected by the browser) are expected: keep them quiet.
+  httpsServer.on('tlsClientError', (_err, socket) => socket.destroy());
+
+  await Promise.all([
+    listen(httpsServer, opts.httpsPort ?? 0, bind),
+    listen(httpServer, opts.httpPort ?? 0, bind),
+  ]);
+  const httpsPort = httpsServer.address().port;
+  const httpPort = httpServer.address().port;
+
+  const testbed = {
+    httpsPort,
+    httpPort,
+    spki: certs.spki,
+    pinnedCertPem: certs.pinned.cert,
+    unpinnedCertPem: certs.unpinned.cert,
+    hosts: Object.keys(HOSTS),
+    /** Every request seen: `{ scheme, host, method, path, headers, body, time }`. */
+    requests,
+    /** JSON bodies posted to https://reports.acme.test/report: `{ time, headers, json }`. */
+    reports,
+    /** Number of recorded requests matching all given fields (pathPrefix matches the start of path). */
+    count({ scheme, host, method, pathPrefix } = {}) {
+      return this.find({ scheme, host, method, pathPrefix }).length;
+    },
+    find({ scheme, host, method, pathPrefix } = {}) {
+      return requests.filter(
+        (r) =>
+          (scheme === undefined || r.scheme === scheme) &&
+          (host === undefined || r.host === host) &&
+          (method === undefined || r.method === method) &&
+          (pathPrefix === undefined || r.path.startsWith(pathPrefix)),
+      );
+    },
+    /** Forget recorded requests and reports. */
+    clear() {
+      requests.length = 0;
+      reports.length = 0;
+    },
+    /** `{status, body}` for https://probe.acme.test/probe, or null to drop its connections. */
+    setProbe(p) {
+      probe = p === null ? null : { status: p.status ?? 200, body: p.body ?? '' };
+    },
+    setReportStatus(status) {
+      reportStatus = status;
+    },
+    /** `--host-resolver-rules` value: port 443 of every host → HTTPS server, port 80 → HTTP server. */
+    resolverRules() {
+      return `MAP *:443 127.0.0.1:${httpsPort}, MAP *:80 127.0.0.1:${httpPort}, EXCLUDE localhost`;
+    },
+    /** Chromium flags that make the testbed reachable and trusted (pinned certificate only). */
+    chromiumArgs() {
+      return [
+        `--host-resolver-rules=${this.resolverRules()}`,
+        `--ignore-certificate-errors-spki-list=${certs.spki}`,
+      ];
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      httpsServer.closeAllConnections?.();
+      httpServer.closeAllConnections?.();
+      await Promise.all([close(httpsServer), close(httpServer)]);
+    },
+  };
+  return testbed;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers.
+
+function secHeaders(scheme) {
+  const h = { 'Content-Security-Policy': STRICT_CSP };
+  if (scheme === 'https') h['Strict-Transport-Security'] = HSTS;
+  return h;
+}
+
+function send(res, status, type, body, headers = {}) {
+  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...headers });
+  res.end(body);
+}
+
+function sendHtml(res, body, headers = {}) {
+  send(res, 200, 'text/html; charset=utf-8', body, headers);
+}
+
+function readBody(req) {
+  return new Promise((resolve) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      if (size < MAX_BODY) chunks.push(c.subarray(0, MAX_BODY - size));
+      size += c.length;
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+function listen(server, port, host) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server) {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// CLI.
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const arg = (name) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? Number(process.argv[i + 1]) : undefined;
+  };
+  const tb = await startTestbed({ httpsPort: arg('--https-port'), httpPort: arg('--http-port') });
+  console.log(`CRM Guard testbed\n  https: 127.0.0.1:${tb.httpsPort}\n  http:  127.0.0.1:${tb.httpPort}`);
+  console.log(`  pinned SPKI: ${tb.spki}\n\nChromium args:`);
+  for (const a of tb.chromiumArgs()) console.log(`  '${a}'`);
+  console.log('\nHosts:');
+  for (const [h, what] of Object.entries(HOSTS)) console.log(`  ${h.padEnd(28)} ${what}`);
+  console.log('\nCtrl-C to stop.');
+  const stop = async () => {
+    await tb.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
