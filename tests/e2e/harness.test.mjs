@@ -224,6 +224,33 @@ describe('harness with a throwaway extension', () => {
     await page.close();
   });
 
+  test('network-finding pages behave as Chromium treats them', async () => {
+    testbed.clear();
+    const { page } = await b.openTab('https://acme.my.salesforce.com/mixed-passive');
+    await page.locator('#pixel').waitFor();
+    // Chromium auto-upgrades mixed passive content (images) to https.
+    await page.waitForFunction(() => document.getElementById('pixel').complete);
+    assert.equal(testbed.count({ host: 'example.test', pathPrefix: '/p.png' }), 1);
+    assert.equal(testbed.count({ scheme: 'http', host: 'example.test' }), 0);
+
+    // Mixed active content is blocked before any request.
+    await page.goto('https://acme.my.salesforce.com/mixed-active');
+    assert.equal(testbed.count({ host: 'example.test', pathPrefix: '/x.js' }), 0);
+    assert.equal(await page.evaluate(() => window.crmGuardTestbedMixed === true), false);
+
+    const noHsts = await page.goto('https://acme.my.salesforce.com/no-hsts');
+    assert.equal(noHsts.headers()['strict-transport-security'], undefined);
+    await page.goto('https://acme.my.salesforce.com/insecure-cookie');
+    const sid = (await b.context.cookies('https://acme.my.salesforce.com')).find((c) => c.name === 'sid');
+    assert.equal(sid.secure, false);
+    await page.goto('https://acme.my.salesforce.com/http-form');
+    assert.equal(await page.getAttribute('#httpform', 'action'), 'http://acme.my.salesforce.com/submit');
+    await page.goto('https://example.test/');
+    assert.equal((await b.context.cookies('https://example.test')).find((c) => c.name === 'keep')?.value, '1');
+    await b.context.clearCookies();
+    await page.close();
+  });
+
   test('killServiceWorker stops the worker; it comes back on the next event', async () => {
     const first = await b.openTab('https://app.hubspot.com/');
     const before = await b.waitForBadge(first.tabId, (x) => x.text === 'ok');

@@ -462,6 +462,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   for (const a of tb.chromiumArgs()) console.log(`  '${a}'`);
   console.log('\nHosts:');
   for (const [h, what] of Object.entries(HOSTS)) console.log(`  ${h.padEnd(28)} ${what}`);
+  console.log('\nPlaywright launches Chromium with HttpsUpgrades disabled; for a hand-launched Chromium add');
+  console.log("  '--disable-features=HttpsUpgrades' so plain-http navigations stay plain http.");
   console.log('\nCtrl-C to stop.');
   const stop = async () => {
     await tb.close();
