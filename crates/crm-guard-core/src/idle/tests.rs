@@ -1,0 +1,491 @@
+use proptest::prelude::*;
+
+use super::*;
+
+const T0: u64 = 1_700_000_000_000;
+const MIN: u64 = 60_000;
+
+fn settings(timeout_ms: u64, warning_ms: u64) -> IdleSettings {
+    IdleSettings { idle_timeout_ms: timeout_ms, warning_ms, ..IdleSettings::default() }
+}
+
+fn idle() -> IdleEvent {
+    IdleEvent::Browser { state: BrowserIdleState::Idle }
+}
+fn active() -> IdleEvent {
+    IdleEvent::Browser { state: BrowserIdleState::Active }
+}
+fn locked() -> IdleEvent {
+    IdleEvent::Browser { state: BrowserIdleState::Locked }
+}
+fn with_token(token: Option<&str>) -> IdleEvent {
+    IdleEvent::Settings {
+        settings: IdleSettings { force_logout_token: token.map(str::to_owned), ..IdleSettings::default() },
+    }
+}
+
+fn logouts(actions: &[Action]) -> Vec<LogoutReason> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Logout { reason, .. } => Some(*reason),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Survives a worker restart: what the worker stores and reads back.
+fn roundtrip(m: &IdleMachine) -> IdleMachine {
+    let json = serde_json::to_string(m).expect("serialise");
+    serde_json::from_str(&json).expect("deserialise")
+}
+
+#[test]
+fn defaults_and_detection_interval() {
+    let s = IdleSettings::default();
+    assert_eq!(s.idle_timeout_ms, 15 * MIN);
+    assert_eq!(s.warning_ms, MIN);
+    assert!(s.logout_on_lock);
+    assert_eq!(s.force_logout_token, None);
+    // (timeout, warning) → (detection interval s, effective warning ms)
+    let table: &[(u64, u64, u32, u64)] = &[
+        (15 * MIN, MIN, 14 * 60, MIN),
+        (5 * MIN, 30_000, 270, 30_000),
+        (20_000, 60_000, 15, 5_000), // warning longer than the timeout: interval floor 15 s
+        (10_000, 0, 15, 0),          // timeout under the floor: logout right at `idle`
+        (15_500, 0, 16, 0),          // rounds up to whole seconds
+        (10 * 60 * MIN, MIN, MAX_DETECTION_INTERVAL_SECS, 10 * 60 * MIN - 4 * 60 * MIN),
+        (u64::MAX, 0, MAX_DETECTION_INTERVAL_SECS, u64::MAX - 4 * 60 * MIN),
+        (0, u64::MAX, 15, 0),
+    ];
+    for &(timeout, warning, secs, eff) in table {
+        let s = settings(timeout, warning);
+        assert_eq!(s.detection_interval_secs(), secs, "{timeout} {warning}");
+        assert_eq!(s.effective_warning_ms(), eff, "{timeout} {warning}");
+    }
+}
+
+#[test]
+fn active_then_warning_then_logged_out() {
+    let mut m = IdleMachine::new(IdleSettings::default());
+    assert_eq!(m.on_event(IdleEvent::Wake, T0), vec![Action::SetDetectionInterval { seconds: 840 }]);
+    assert_eq!(m.time_left_ms(T0), Some(15 * MIN));
+    let t = T0 + 14 * MIN;
+    let deadline = t + MIN;
+    assert_eq!(
+        m.on_event(idle(), t),
+        vec![Action::ShowWarning { deadline_ms: deadline }, Action::ScheduleAlarm { at_ms: t + 30_000 }]
+    );
+    assert_eq!(m.time_left_ms(t + 10_000), Some(50_000));
+    // The intermediate alarm re-arms for the deadline.
+    assert_eq!(m.on_event(IdleEvent::Alarm, t + 30_000), vec![Action::ScheduleAlarm { at_ms: deadline }]);
+    assert_eq!(
+        m.on_event(IdleEvent::Alarm, deadline + 5),
+        vec![
+            Action::CancelWarning,
+            Action::ClearAlarm,
+            Action::Logout { reason: LogoutReason::Idle, idle_minutes: 15 }
+        ]
+    );
+    assert_eq!(m.phase(), Phase::LoggedOut { reason: LogoutReason::Idle });
+    assert_eq!(m.time_left_ms(deadline + 5), None);
+    // No loop: further alarms, idle reports and wakes do nothing until the user is back.
+    for ev in [IdleEvent::Alarm, idle(), IdleEvent::StaySignedIn, IdleEvent::Alarm] {
+        assert_eq!(m.on_event(ev, deadline + MIN), vec![]);
+    }
+    assert_eq!(m.on_event(active(), deadline + 2 * MIN), vec![]);
+    assert_eq!(m.phase(), Phase::Active);
+    // The next idle period arms again.
+    assert_eq!(logouts(&m.on_event(idle(), deadline + 20 * MIN)), vec![]);
+    assert!(matches!(m.phase(), Phase::Warning { .. }));
+}
+
+#[test]
+fn input_or_stay_signed_in_during_warning_cancels() {
+    for rescue in [active(), IdleEvent::StaySignedIn] {
+        let mut m = IdleMachine::new(IdleSettings::default());
+        m.on_event(idle(), T0);
+        assert_eq!(m.on_event(rescue.clone(), T0 + 59_999), vec![Action::CancelWarning, Action::ClearAlarm]);
+        assert_eq!(m.phase(), Phase::Active, "{rescue:?}");
+        // The stale alarm, if the worker could not clear it in time, does nothing.
+        assert_eq!(m.on_event(IdleEvent::Alarm, T0 + MIN), vec![]);
+    }
+}
+
+#[test]
+fn rescue_after_the_deadline_is_too_late() {
+    for late in [active(), IdleEvent::StaySignedIn, idle()] {
+        let mut m = IdleMachine::new(IdleSettings::default());
+        m.on_event(idle(), T0);
+        let out = m.on_event(late.clone(), T0 + MIN);
+        assert_eq!(logouts(&out), vec![LogoutReason::Idle], "{late:?}");
+    }
+}
+
+#[test]
+fn lock_table() {
+    // (logout_on_lock, lock during warning?, expected logouts at the lock, phase after)
+    let rows: &[(bool, bool, &[LogoutReason], &str)] = &[
+        (true, false, &[LogoutReason::Locked], "loggedOut"),
+        (true, true, &[LogoutReason::Locked], "loggedOut"),
+        (false, false, &[], "warning"),
+        (false, true, &[], "warning"),
+    ];
+    for &(on_lock, in_warning, expected, phase) in rows {
+        let mut m = IdleMachine::new(IdleSettings { logout_on_lock: on_lock, ..IdleSettings::default() });
+        if in_warning {
+            m.on_event(idle(), T0 - 1000);
+        }
+        let out = m.on_event(locked(), T0);
+        assert_eq!(logouts(&out), expected, "{on_lock} {in_warning}");
+        let got = match m.phase() {
+            Phase::Active => "active",
+            Phase::Warning { .. } => "warning",
+            Phase::LoggedOut { .. } => "loggedOut",
+        };
+        assert_eq!(got, phase, "{on_lock} {in_warning}");
+        if !on_lock {
+            // Treated as idle: the warning runs, then the logout.
+            assert_eq!(logouts(&m.reconcile(T0 + MIN)), vec![LogoutReason::Idle]);
+        }
+        // Locking again, unlocking into idle: no second logout.
+        let again = m.on_event(locked(), T0 + 2 * MIN);
+        assert_eq!(logouts(&again), vec![]);
+    }
+}
+
+#[test]
+fn lock_during_overdue_warning_is_an_idle_logout() {
+    let mut m = IdleMachine::new(IdleSettings::default());
+    m.on_event(idle(), T0);
+    assert_eq!(logouts(&m.on_event(locked(), T0 + 2 * MIN)), vec![LogoutReason::Idle]);
+}
+
+#[test]
+#[allow(clippy::type_complexity)] // a table of rows reads better inline
+fn forced_logout_token_table() {
+    // (token at creation, successive tokens in settings, expected forced logouts per step)
+    let rows: &[(Option<&str>, &[Option<&str>], &[bool])] = &[
+        (None, &[None, None], &[false, false]),
+        (Some("a"), &[Some("a")], &[false]), // first sight is remembered, not acted on
+        (Some("a"), &[Some("b"), Some("b")], &[true, false]), // not twice for the same token
+        (None, &[Some("a"), Some("a"), None, Some("a")], &[true, false, false, false]),
+        (Some("a"), &[None, Some("a")], &[false, false]),
+        (Some("a"), &[Some("b"), Some("a")], &[true, true]), // differs from the last acted on
+    ];
+    for (initial, steps, expected) in rows {
+        let mut m = IdleMachine::new(IdleSettings {
+            force_logout_token: initial.map(str::to_owned),
+            ..IdleSettings::default()
+        });
+        for (i, (token, forced)) in steps.iter().zip(*expected).enumerate() {
+            let out = m.on_event(with_token(*token), T0 + i as u64);
+            let want: &[LogoutReason] = if *forced { &[LogoutReason::Forced] } else { &[] };
+            assert_eq!(logouts(&out), want, "{initial:?} {steps:?} step {i}");
+        }
+    }
+}
+
+#[test]
+fn forced_logout_while_active_stays_armed_and_during_warning_ends_it() {
+    let mut m = IdleMachine::new(IdleSettings::default());
+    assert_eq!(
+        m.on_event(with_token(Some("x")), T0),
+        vec![Action::Logout { reason: LogoutReason::Forced, idle_minutes: 0 }]
+    );
+    assert_eq!(m.phase(), Phase::Active, "the next idle period must still log out");
+    m.on_event(idle(), T0 + MIN);
+    let out = m.on_event(with_token(Some("y")), T0 + MIN + 1000);
+    assert_eq!(out.first(), Some(&Action::CancelWarning));
+    assert_eq!(logouts(&out), vec![LogoutReason::Forced]);
+    // The deadline passes: no second logout.
+    assert_eq!(m.reconcile(T0 + 5 * MIN), vec![]);
+}
+
+#[test]
+fn acted_token_survives_browser_restart_when_the_worker_keeps_it() {
+    let s = IdleSettings { force_logout_token: Some("v2".into()), ..IdleSettings::default() };
+    // Known "v1" was acted on before; policy now says "v2": logout on wake.
+    let mut m = IdleMachine::with_acted_token(s.clone(), Some("v1".into()));
+    assert_eq!(logouts(&m.on_event(IdleEvent::Wake, T0)), vec![LogoutReason::Forced]);
+    assert_eq!(m.acted_token(), Some("v2"));
+    assert_eq!(logouts(&m.on_event(IdleEvent::Wake, T0 + 1)), vec![]);
+    // Nothing known: remembered, not acted on.
+    let mut m = IdleMachine::with_acted_token(s.clone(), None);
+    assert_eq!(logouts(&m.on_event(IdleEvent::Wake, T0)), vec![]);
+    let mut m = IdleMachine::with_acted_token(s, Some("v2".into()));
+    assert_eq!(logouts(&m.on_event(IdleEvent::Wake, T0)), vec![]);
+}
+
+#[test]
+fn worker_dies_mid_countdown() {
+    let mut m = IdleMachine::new(IdleSettings::default());
+    m.on_event(idle(), T0);
+    let stored = serde_json::to_value(&m).expect("serialise");
+    assert_eq!(stored["phase"]["phase"], "warning");
+    let mut revived: IdleMachine = serde_json::from_value(stored).expect("deserialise");
+    assert_eq!(revived, m);
+    let out = revived.on_event(IdleEvent::Wake, T0 + MIN + 3_000);
+    assert_eq!(
+        out,
+        vec![
+            Action::SetDetectionInterval { seconds: 840 },
+            Action::CancelWarning,
+            Action::ClearAlarm,
+            Action::Logout { reason: LogoutReason::Idle, idle_minutes: 15 }
+        ]
+    );
+    // Woken before the deadline: the countdown goes on with the alarm re-armed.
+    let mut early = roundtrip(&m);
+    assert_eq!(
+        early.on_event(IdleEvent::Wake, T0 + 45_000),
+        vec![Action::SetDetectionInterval { seconds: 840 }, Action::ScheduleAlarm { at_ms: T0 + MIN }]
+    );
+}
+
+#[test]
+fn sleep_resume_logs_out_once() {
+    let mut m = IdleMachine::new(IdleSettings::default());
+    m.on_event(idle(), T0);
+    let later = T0 + 5 * 60 * MIN;
+    let mut all = Vec::new();
+    all.extend(m.reconcile(later));
+    all.extend(m.on_event(IdleEvent::Alarm, later + 10));
+    all.extend(m.on_event(IdleEvent::Wake, later + 20));
+    all.extend(m.on_event(locked(), later + 30));
+    assert_eq!(logouts(&all), vec![LogoutReason::Idle]);
+    assert!(all.contains(&Action::Logout { reason: LogoutReason::Idle, idle_minutes: 5 * 60 + 14 }));
+    // The user comes back: active, then armed again.
+    assert_eq!(m.on_event(active(), later + MIN), vec![]);
+    assert_eq!(m.phase(), Phase::Active);
+}
+
+#[test]
+fn resume_with_input_after_the_deadline_still_logs_out() {
+    let mut m = IdleMachine::new(IdleSettings::default());
+    m.on_event(idle(), T0);
+    let out = m.on_event(active(), T0 + 3 * 60 * MIN);
+    assert_eq!(logouts(&out), vec![LogoutReason::Idle]);
+    assert_eq!(m.phase(), Phase::Active, "the user is active: the next idle period is armed");
+}
+
+#[test]
+fn clock_backwards_table() {
+    // (ms into the 60 s warning at the last event, jump back, expected time left after the jump)
+    let rows: &[(u64, u64, u64)] = &[
+        (0, 1_000, MIN),             // re-based: the remaining time is kept
+        (30_000, 3_600_000, 30_000), // an hour back does not add an hour
+        (59_000, 10 * 60 * MIN, 1_000),
+        (10_000, 1, 50_000),
+    ];
+    for &(into, back, left) in rows {
+        let mut m = IdleMachine::new(IdleSettings::default());
+        m.on_event(idle(), T0);
+        m.on_event(IdleEvent::Alarm, T0 + into);
+        let now = T0 + into - back;
+        let out = m.reconcile(now);
+        assert_eq!(logouts(&out), vec![], "{into} {back}");
+        assert_eq!(m.time_left_ms(now), Some(left), "{into} {back}");
+        assert!(out.contains(&Action::ShowWarning { deadline_ms: now + left }), "{out:?}");
+        assert!(left <= MIN, "never extended by more than the warning");
+        // Not earlier than the deadline: one ms before it, still signed in; at it, out.
+        assert_eq!(logouts(&m.reconcile(now + left - 1)), vec![]);
+        assert_eq!(logouts(&m.reconcile(now + left)), vec![LogoutReason::Idle]);
+    }
+}
+
+#[test]
+fn clock_forwards_counts_as_elapsed() {
+    let mut m = IdleMachine::new(IdleSettings::default());
+    m.on_event(idle(), T0);
+    assert_eq!(logouts(&m.reconcile(T0 + 24 * 60 * MIN)), vec![LogoutReason::Idle]);
+}
+
+#[test]
+fn settings_change_mid_warning() {
+    // (new timeout, new warning, ms into the warning when it changes, expected: logout now /
+    // new deadline relative to the idle event)
+    let rows: &[(u64, u64, u64, Option<u64>)] = &[
+        (15 * MIN, MIN, 10_000, Some(MIN)),             // unchanged
+        (20 * MIN, MIN, 10_000, Some(6 * MIN)),         // longer timeout: deadline moves later
+        (14 * MIN + 30_000, MIN, 10_000, Some(30_000)), // shorter, not yet elapsed
+        (5 * MIN, MIN, 10_000, None),                   // shorter and already elapsed: out now
+    ];
+    for &(timeout, warning, into, expected) in rows {
+        let mut m = IdleMachine::new(IdleSettings::default());
+        m.on_event(idle(), T0);
+        let out = m.on_event(IdleEvent::Settings { settings: settings(timeout, warning) }, T0 + into);
+        match expected {
+            None => assert_eq!(logouts(&out), vec![LogoutReason::Idle], "{timeout}"),
+            Some(rel) => {
+                assert_eq!(logouts(&out), vec![], "{timeout}");
+                assert_eq!(m.time_left_ms(T0), Some(rel), "{timeout}");
+            }
+        }
+        if timeout != 15 * MIN {
+            assert!(out.iter().any(|a| matches!(a, Action::SetDetectionInterval { .. })), "{out:?}");
+        }
+    }
+}
+
+#[test]
+fn zero_warning_logs_out_at_idle() {
+    let mut m = IdleMachine::new(settings(10_000, 0));
+    assert_eq!(
+        m.on_event(idle(), T0),
+        vec![Action::Logout { reason: LogoutReason::Idle, idle_minutes: 0 }],
+        "no warning to show"
+    );
+}
+
+#[test]
+fn status_and_serde_shapes() {
+    let mut m = IdleMachine::new(IdleSettings::default());
+    m.on_event(idle(), T0);
+    let status = serde_json::to_value(m.status(T0 + 1000)).expect("serialise");
+    assert_eq!(status["timeLeftMs"], 59_000);
+    assert_eq!(status["detectionIntervalSecs"], 840);
+    let ev: IdleEvent = serde_json::from_str(r#"{"type":"browser","state":"locked"}"#).expect("event");
+    assert_eq!(ev, locked());
+    let ev: IdleEvent =
+        serde_json::from_str(r#"{"type":"settings","settings":{"idleTimeoutMs":60000}}"#).expect("event");
+    assert_eq!(ev, IdleEvent::Settings { settings: settings(60_000, MIN) }, "missing fields default");
+    let a = serde_json::to_value(Action::Logout { reason: LogoutReason::Forced, idle_minutes: 0 })
+        .expect("serialise");
+    assert_eq!(a, serde_json::json!({"type": "logout", "reason": "forced", "idleMinutes": 0}));
+    assert_eq!(LogoutReason::Locked.id(), "locked");
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Event(IdleEvent),
+    Reconcile,
+    /// The worker dies and is revived from storage.
+    Restart,
+}
+
+fn arb_step() -> impl Strategy<Value = Step> {
+    let token = prop_oneof![Just(None), Just(Some("a")), Just(Some("b")), Just(Some("c"))];
+    prop_oneof![
+        4 => Just(Step::Event(idle())),
+        3 => Just(Step::Event(active())),
+        1 => Just(Step::Event(locked())),
+        2 => Just(Step::Event(IdleEvent::StaySignedIn)),
+        4 => Just(Step::Event(IdleEvent::Alarm)),
+        2 => Just(Step::Event(IdleEvent::Wake)),
+        2 => Just(Step::Reconcile),
+        2 => Just(Step::Restart),
+        1 => (15_000u64..7_200_000, 0u64..600_000, any::<bool>(), token).prop_map(|(t, w, l, tok)| {
+            Step::Event(IdleEvent::Settings {
+                settings: IdleSettings {
+                    idle_timeout_ms: t,
+                    warning_ms: w,
+                    logout_on_lock: l,
+                    force_logout_token: tok.map(str::to_owned),
+                },
+            })
+        }),
+    ]
+}
+
+/// Monotone-ish time: mostly small steps, sometimes sleeps, sometimes the clock goes back.
+fn arb_delta() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        8 => 0i64..5_000,
+        6 => 5_000i64..200_000,
+        1 => 3_600_000i64..36_000_000,
+        1 => -3_600_000i64..0,
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn invariants(
+        timeout in 15_000u64..7_200_000,
+        warning in 0u64..600_000,
+        on_lock in any::<bool>(),
+        steps in prop::collection::vec((arb_step(), arb_delta()), 1..80),
+    ) {
+        let mut m = IdleMachine::new(IdleSettings {
+            idle_timeout_ms: timeout,
+            warning_ms: warning,
+            logout_on_lock: on_lock,
+            force_logout_token: Some("a".into()),
+        });
+        let mut now = T0;
+        let mut acted = Some("a".to_owned());
+        let (mut visible, mut alarm, mut announced) = (false, None::<u64>, None::<u64>);
+        let mut period_logouts = 0;
+        for (step, delta) in steps {
+            now = now.saturating_add_signed(delta);
+            let prev_phase = m.phase();
+            let is_settings = matches!(step, Step::Event(IdleEvent::Settings { .. }));
+            let mut expect_forced = false;
+            if let Step::Event(IdleEvent::Settings { settings }) = &step {
+                if let Some(t) = &settings.force_logout_token {
+                    expect_forced = acted.as_ref() != Some(t);
+                    acted = Some(t.clone());
+                }
+            }
+            let out = match step.clone() {
+                Step::Event(ev) => m.on_event(ev, now),
+                Step::Reconcile => m.reconcile(now),
+                Step::Restart => { m = roundtrip(&m); m.on_event(IdleEvent::Wake, now) }
+            };
+            let mut forced = 0;
+            for a in &out {
+                match *a {
+                    Action::ShowWarning { deadline_ms } => {
+                        prop_assert!(deadline_ms > now, "{out:?}");
+                        visible = true;
+                        announced = Some(deadline_ms);
+                    }
+                    Action::CancelWarning => visible = false,
+                    Action::ScheduleAlarm { at_ms } => {
+                        prop_assert!(at_ms > now && at_ms <= now + MAX_ALARM_STEP_MS, "{out:?}");
+                        alarm = Some(at_ms);
+                    }
+                    Action::ClearAlarm => alarm = None,
+                    Action::SetDetectionInterval { seconds } => {
+                        prop_assert!((MIN_DETECTION_INTERVAL_SECS..=MAX_DETECTION_INTERVAL_SECS).contains(&seconds));
+                    }
+                    Action::Logout { reason: LogoutReason::Forced, .. } => forced += 1,
+                    Action::Logout { reason, .. } => {
+                        period_logouts += 1;
+                        if reason == LogoutReason::Idle {
+                            let immediate = m.settings().effective_warning_ms() == 0;
+                            prop_assert!(
+                                matches!(prev_phase, Phase::Warning { .. }) || immediate,
+                                "{prev_phase:?} {out:?}"
+                            );
+                            if !is_settings && matches!(prev_phase, Phase::Warning { .. }) {
+                                let deadline = announced.expect("a warning was announced");
+                                prop_assert!(now >= deadline, "logout at {now} before deadline {deadline}");
+                            }
+                        }
+                    }
+                }
+            }
+            prop_assert_eq!(forced, usize::from(expect_forced), "{:?}", out);
+            prop_assert!(period_logouts <= 1, "more than one logout in one idle period: {out:?}");
+            match m.phase() {
+                Phase::Warning { deadline_ms, .. } => {
+                    prop_assert!(visible, "warning phase without a visible warning");
+                    let at = alarm.expect("a warning without a scheduled alarm");
+                    prop_assert!(at <= deadline_ms && now < deadline_ms);
+                    prop_assert_eq!(announced, Some(deadline_ms));
+                    prop_assert_eq!(m.time_left_ms(now), Some(deadline_ms - now));
+                }
+                _ => {
+                    prop_assert!(!visible, "warning still shown outside the warning phase");
+                    prop_assert_eq!(alarm, None);
+                }
+            }
+            if matches!(step, Step::Event(IdleEvent::Browser { state: BrowserIdleState::Active })) {
+                period_logouts = 0;
+            }
+        }
+    }
+}
