@@ -22,11 +22,20 @@ pub struct TabVerdict {
     pub lookalike: bool,
 }
 
-/// Findings that follow from the URL alone.
+/// Findings that follow from the URL alone: plain `http:`, an IP literal instead of the CRM's name
+/// (certificates are issued to names, so an IP-literal CRM is at best a misconfiguration), and an
+/// explicit port other than the scheme's default (detail: the port). [`PageUrl::parse`] already drops
+/// default ports (`:443` on https, `:80` on http), so any port left is non-standard.
 pub fn url_findings(url: &PageUrl) -> Vec<Finding> {
     let mut out = Vec::new();
     if url.scheme == Scheme::Http {
         out.push(Finding::new(FindingKind::InsecureScheme));
+    }
+    if url.ip_literal {
+        out.push(Finding::new(FindingKind::IpLiteralHost));
+    }
+    if let Some(port) = url.port {
+        out.push(Finding::new(FindingKind::NonStandardPort).with_detail(port.to_string()));
     }
     out
 }
@@ -98,6 +107,58 @@ mod tests {
         let v = eval("http://app.hubspot.com/", &[warn]).unwrap();
         assert_eq!(v.level, Level::AtRisk);
         assert_eq!(v.findings[0].kind, FindingKind::InsecureScheme, "worst first");
+    }
+
+    fn url_kinds(url: &str) -> Vec<(FindingKind, Option<String>)> {
+        let page = PageUrl::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        url_findings(&page).into_iter().map(|f| (f.kind, f.detail)).collect()
+    }
+
+    #[test]
+    fn url_findings_table() {
+        use FindingKind::{InsecureScheme, IpLiteralHost, NonStandardPort};
+        let port = |p: &str| (NonStandardPort, Some(p.to_owned()));
+        #[allow(clippy::type_complexity)]
+        let cases: &[(&str, Vec<(FindingKind, Option<String>)>)] = &[
+            ("https://acme.my.salesforce.com/", vec![]),
+            ("https://acme.my.salesforce.com:443/", vec![]),
+            ("http://acme.my.salesforce.com:80/", vec![(InsecureScheme, None)]),
+            ("https://acme.my.salesforce.com:8443/", vec![port("8443")]),
+            ("https://acme.my.salesforce.com:80/", vec![port("80")]),
+            ("http://acme.my.salesforce.com:443/", vec![(InsecureScheme, None), port("443")]),
+            ("https://10.1.2.3/crm", vec![(IpLiteralHost, None)]),
+            ("https://[2001:db8::1]:4443/", vec![(IpLiteralHost, None), port("4443")]),
+            ("http://192.168.0.10:8080/", vec![(InsecureScheme, None), (IpLiteralHost, None), port("8080")]),
+        ];
+        for (url, want) in cases {
+            assert_eq!(&url_kinds(url), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn ip_literal_and_port_reach_the_verdict() {
+        let extra = crate::catalog::CrmEntry {
+            id: "selfhosted".into(),
+            name: "Acme CRM".into(),
+            hosts: vec![crate::host::HostPattern::parse("10.0.0.5").expect("an IP is a valid exact host")]
+                .into(),
+            exclude: Vec::new().into(),
+            path_prefix: None,
+            logout_url: None,
+        };
+        let v =
+            evaluate(&Catalog::with_extra(vec![extra]), "https://10.0.0.5:8443/", &[]).expect("a CRM tab");
+        assert_eq!(v.level, Level::Warning);
+        let kinds: Vec<_> = v.findings.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, [FindingKind::IpLiteralHost, FindingKind::NonStandardPort]);
+    }
+
+    #[test]
+    fn lookalike_tab_is_at_risk() {
+        let v = eval("https://salesforce-login.com/", &[]).expect("a lookalike gets a verdict");
+        assert!(v.lookalike);
+        assert_eq!((v.crm_id.as_str(), v.level), ("salesforce", Level::AtRisk));
+        assert_eq!(v.findings[0].detail.as_deref(), Some("Salesforce"));
     }
 
     #[test]
