@@ -136,6 +136,8 @@ pub static BUILTIN: &[CrmEntry] = &[
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     extra: Vec<CrmEntry>,
+    /// Ids of built-in entries IT policy turned off (`disabledCrms`).
+    disabled: Vec<String>,
 }
 
 impl Catalog {
@@ -146,12 +148,18 @@ impl Catalog {
 
     /// Built-in entries plus `extra` (self-hosted CRMs from policy); extra entries win.
     pub fn with_extra(extra: Vec<CrmEntry>) -> Self {
-        Catalog { extra }
+        Catalog { extra, disabled: Vec::new() }
+    }
+
+    /// The same catalog without the built-in entries with these ids.
+    pub fn without(mut self, ids: impl IntoIterator<Item = String>) -> Self {
+        self.disabled.extend(ids);
+        self
     }
 
     /// Every entry, policy-added first.
     pub fn entries(&self) -> impl Iterator<Item = &CrmEntry> {
-        self.extra.iter().chain(BUILTIN.iter())
+        self.extra.iter().chain(BUILTIN.iter().filter(|e| !self.disabled.iter().any(|d| *d == e.id)))
     }
 
     /// The CRM a page belongs to, if any.

@@ -1,0 +1,530 @@
+use proptest::prelude::*;
+use serde_json::json;
+
+use super::*;
+use crate::host::PageUrl;
+
+fn errors_for<'a>(e: &'a Effective, key: &str) -> Vec<&'a PolicyError> {
+    e.errors.iter().filter(|err| err.key == key).collect()
+}
+
+fn user(v: Value) -> Effective {
+    effective(&v, &Value::Null)
+}
+
+fn managed(v: Value) -> Effective {
+    effective(&Value::Null, &v)
+}
+
+#[test]
+fn spec_table_is_complete() {
+    assert_eq!(SPECS.len(), Key::ALL.len());
+    for (i, key) in Key::ALL.iter().enumerate() {
+        assert_eq!(SPECS[i].key, *key, "SPECS is not in Key::ALL order at {i}");
+        assert_eq!(*key as usize, i);
+        assert_eq!(Key::from_name(key.name()), Some(*key));
+        assert_eq!(serde_json::to_value(key).unwrap(), json!(key.name()));
+    }
+}
+
+#[test]
+fn defaults() {
+    let s = Settings::default();
+    assert_eq!(s.idle_timeout_minutes, 15);
+    assert!(s.logout_on_lock);
+    assert_eq!(s.warning_seconds, 60);
+    assert_eq!(s.trusted_network_expect_status, 200);
+    assert_eq!(s.trusted_network_interval_minutes, 5);
+    assert!(!s.trusted_network_required);
+    assert_eq!(s.password_min_length, 12);
+    assert_eq!(s.password_min_score, 3);
+    assert_eq!(s.password_mode, PasswordMode::Warn);
+    assert!(s.reuse_guard && !s.phishing_guard);
+    assert_eq!((s.reporting_batch_size, s.event_log_size), (50, 1000));
+    assert_eq!(s.locale, Locale::Auto);
+    assert!(s.https_exception_hosts.is_empty() && s.crm_hosts.is_empty() && s.disabled_crms.is_empty());
+    let e = effective(&json!({}), &json!({}));
+    assert_eq!(e.settings, s);
+    assert!(e.errors.is_empty() && e.locked.is_empty());
+}
+
+#[test]
+fn example_policy_is_valid_and_not_default() {
+    let e = managed(example_policy());
+    assert!(e.errors.is_empty(), "{:#?}", e.errors);
+    assert_eq!(e.locked.len(), Key::ALL.len());
+    let d = Settings::default();
+    for key in Key::ALL {
+        if !matches!(
+            key,
+            Key::ReuseGuard | Key::LogoutOnLock | Key::PhishingGuard | Key::PasswordMinScore | Key::Locale
+        ) {
+            assert_ne!(e.settings.get(*key), d.get(*key), "example of {key} equals the default");
+        }
+    }
+}
+
+/// (key, valid value, expected typed value, wrong type, out of range or otherwise invalid).
+#[test]
+fn table_per_key() {
+    let cases: &[(Key, Value, Typed, Value, Option<Value>)] = &[
+        (Key::IdleTimeoutMinutes, json!(30), Typed::Int(30), json!("30"), Some(json!(0))),
+        (Key::WarningSeconds, json!(10), Typed::Int(10), json!(true), Some(json!(601))),
+        (Key::TrustedNetworkExpectStatus, json!(204), Typed::Int(204), json!(null), Some(json!(99))),
+        (Key::TrustedNetworkIntervalMinutes, json!(1440), Typed::Int(1440), json!([5]), Some(json!(-1))),
+        (Key::PasswordMinLength, json!(8.0), Typed::Int(8), json!(8.5), Some(json!(7))),
+        (Key::PasswordMinScore, json!(0), Typed::Int(0), json!({}), Some(json!(5))),
+        (Key::ReportingBatchSize, json!(500), Typed::Int(500), json!("x"), Some(json!(0))),
+        (Key::EventLogSize, json!(100), Typed::Int(100), json!(false), Some(json!(1e30))),
+        (Key::LogoutOnLock, json!(false), Typed::Bool(false), json!(0), None),
+        (Key::ReuseGuard, json!(false), Typed::Bool(false), json!("false"), None),
+        (Key::PhishingGuard, json!(true), Typed::Bool(true), json!(1), None),
+        (Key::TrustedNetworkRequired, json!(true), Typed::Bool(true), json!("yes"), None),
+        (Key::PasswordMode, json!("block"), Typed::Choice("block"), json!(1), Some(json!("Block"))),
+        (Key::Locale, json!("fr"), Typed::Choice("fr"), json!(null), Some(json!("de"))),
+        (
+            Key::TrustedNetworkProbeUrl,
+            json!("https://probe.acme.com/x"),
+            Typed::Text(Some("https://probe.acme.com/x".into())),
+            json!(1),
+            Some(json!("http://probe.acme.com/")),
+        ),
+        (
+            Key::TrustedNetworkExpectBody,
+            json!("ok"),
+            Typed::Text(Some("ok".into())),
+            json!(1),
+            Some(json!("x".repeat(1025))),
+        ),
+        (
+            Key::ForceLogoutToken,
+            json!("t1"),
+            Typed::Text(Some("t1".into())),
+            json!(1),
+            Some(json!("x".repeat(257))),
+        ),
+        (
+            Key::ReportingHmacSecret,
+            json!("0123456789abcdef"),
+            Typed::Text(Some("0123456789abcdef".into())),
+            json!(1),
+            Some(json!("short")),
+        ),
+        (
+            Key::ReportingUrl,
+            json!("https://siem.acme.com/in"),
+            Typed::Text(Some("https://siem.acme.com/in".into())),
+            json!([]),
+            Some(json!("ftp://siem.acme.com/")),
+        ),
+        (Key::DisabledCrms, json!(["hubspot"]), Typed::Ids(vec!["hubspot".into()]), json!("hubspot"), None),
+        (
+            Key::HttpsExceptionHosts,
+            json!(["*.Legacy.Acme.com"]),
+            Typed::Hosts(vec![HostPattern::parse("*.legacy.acme.com").unwrap()]),
+            json!({"a": 1}),
+            None,
+        ),
+    ];
+    for (key, good, expected, wrong, bad) in cases {
+        let name = key.name();
+        let mut good_policy = json!({ name: good });
+        if *key == Key::ReportingUrl {
+            good_policy["reportingHmacSecret"] = json!("0123456789abcdef");
+        }
+        let e = user(good_policy);
+        assert!(e.errors.is_empty(), "{name}: {:?}", e.errors);
+        assert_eq!(e.settings.get(*key), *expected, "{name}");
+
+        let e = user(json!({ name: wrong }));
+        let errs = errors_for(&e, name);
+        assert_eq!(errs.len(), 1, "{name}: {:?}", e.errors);
+        assert!(matches!(errs[0].reason, Reason::WrongType { .. }), "{name}: {:?}", errs[0]);
+        assert_eq!(e.settings.get(*key), Typed::default_of(*key), "{name}");
+        assert!(errs[0].applied.contains("default"), "{}", errs[0].applied);
+
+        if let Some(bad) = bad {
+            let e = user(json!({ name: bad }));
+            assert_eq!(errors_for(&e, name).len(), 1, "{name}: {:?}", e.errors);
+        }
+    }
+}
+
+#[test]
+fn out_of_range_integers_clamp() {
+    let e = user(json!({ "idleTimeoutMinutes": 0, "warningSeconds": 100000, "eventLogSize": -5 }));
+    assert_eq!(e.settings.idle_timeout_minutes, 1);
+    assert_eq!(e.settings.warning_seconds, 600);
+    assert_eq!(e.settings.event_log_size, 100);
+    let err = &errors_for(&e, "idleTimeoutMinutes")[0];
+    assert_eq!(err.reason, Reason::OutOfRange { min: 1, max: 1440 });
+    assert_eq!(err.applied, "1 (the nearest allowed)");
+    assert_eq!(err.value, "0");
+    let e = user(json!({ "idleTimeoutMinutes": u64::MAX }));
+    assert_eq!(e.settings.idle_timeout_minutes, 1440);
+}
+
+#[test]
+fn named_errors() {
+    let e = user(json!({
+        "idleTimeout": 5,
+        "reportingUrl": "http://siem.acme.com/",
+        "trustedNetworkProbeUrl": "http://probe/",
+        "disabledCrms": ["hubspot", "nope", 3],
+        "httpsExceptionHosts": ["*.com", "ok.acme.com", "a b"],
+        "forceLogoutToken": "x".repeat(1 << 20),
+    }));
+    let reasons: Vec<_> = e.errors.iter().map(|e| (e.key.as_str(), e.reason.clone())).collect();
+    assert!(reasons.contains(&("idleTimeout", Reason::UnknownKey)));
+    assert!(reasons.contains(&("reportingUrl", Reason::NotHttps)));
+    assert!(reasons.contains(&("trustedNetworkProbeUrl", Reason::NotHttps)));
+    assert!(reasons.contains(&("disabledCrms", Reason::UnknownCrm)));
+    assert!(
+        reasons.contains(&("disabledCrms", Reason::WrongType { expected: "a string", found: "a number" }))
+    );
+    assert!(reasons.contains(&(
+        "httpsExceptionHosts",
+        Reason::BadPattern { detail: "would match a whole public suffix" }
+    )));
+    assert!(reasons.contains(&("forceLogoutToken", Reason::TooLong { max: 256 })));
+    // A bad element skips that element only.
+    assert_eq!(e.settings.disabled_crms, vec!["hubspot".to_owned()]);
+    assert_eq!(e.settings.https_exception_hosts, vec![HostPattern::parse("ok.acme.com").unwrap()]);
+    assert_eq!(e.settings.force_logout_token, None);
+    // Displayed values are truncated.
+    let long = errors_for(&e, "forceLogoutToken")[0];
+    assert!(long.value.chars().count() <= MAX_DISPLAY_CHARS + 1, "{}", long.value);
+    for err in &e.errors {
+        assert!(!err.reason.to_string().is_empty());
+        assert!(!err.applied.is_empty());
+    }
+}
+
+#[test]
+fn reporting_requires_a_secret() {
+    let e = user(json!({ "reportingUrl": "https://siem.acme.com/in" }));
+    assert_eq!(e.settings.reporting_url, None, "never unsigned reports");
+    assert_eq!(errors_for(&e, "reportingHmacSecret")[0].reason, Reason::MissingSecret);
+    // Secret from the user, URL from IT: fine.
+    let e = effective(
+        &json!({ "reportingHmacSecret": "0123456789abcdef" }),
+        &json!({ "reportingUrl": "https://siem.acme.com/in" }),
+    );
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    assert_eq!(e.settings.reporting_url.as_deref(), Some("https://siem.acme.com/in"));
+    let e = managed(json!({ "reportingUrl": "https://siem.acme.com/in", "reportingHmacSecret": "short" }));
+    assert_eq!(e.settings.reporting_url, None);
+    assert_eq!(errors_for(&e, "reportingHmacSecret").len(), 2);
+    assert!(e.errors.iter().all(|e| e.source == Source::Managed));
+}
+
+#[test]
+fn managed_overrides_and_locks() {
+    let e = effective(
+        &json!({ "idleTimeoutMinutes": 60, "locale": "fr", "logoutOnLock": false }),
+        &json!({ "idleTimeoutMinutes": 10 }),
+    );
+    assert_eq!(e.settings.idle_timeout_minutes, 10);
+    assert_eq!(e.settings.locale, Locale::Fr, "unlocked user values apply");
+    assert!(!e.settings.logout_on_lock);
+    assert_eq!(e.locked, BTreeSet::from([Key::IdleTimeoutMinutes]));
+    let json = serde_json::to_value(&e).unwrap();
+    assert_eq!(json["locked"], json!(["idleTimeoutMinutes"]));
+    assert_eq!(json["settings"]["idleTimeoutMinutes"], json!(10));
+}
+
+#[test]
+fn invalid_managed_value_locks_to_the_safe_default() {
+    let e = effective(
+        &json!({ "idleTimeoutMinutes": 600, "logoutOnLock": false, "httpsExceptionHosts": ["a.acme.com"] }),
+        &json!({ "idleTimeoutMinutes": "never", "logoutOnLock": "no", "httpsExceptionHosts": "*" }),
+    );
+    assert_eq!(e.settings.idle_timeout_minutes, 15, "never the user's value, never 'no logout'");
+    assert!(e.settings.logout_on_lock);
+    assert!(e.settings.https_exception_hosts.is_empty(), "HTTPS enforcement stays on");
+    assert!(e.locked.contains(&Key::IdleTimeoutMinutes) && e.locked.contains(&Key::LogoutOnLock));
+    let err = errors_for(&e, "idleTimeoutMinutes")[0];
+    assert_eq!(err.source, Source::Managed);
+    assert_eq!(err.applied, "15 (the default, locked)");
+    // The user's values for locked keys are not even read.
+    assert!(e.errors.iter().all(|e| e.source == Source::Managed), "{:?}", e.errors);
+}
+
+#[test]
+fn non_object_policies() {
+    let e = effective(&json!([1]), &json!("x"));
+    assert_eq!(e.settings, Settings::default());
+    assert_eq!(e.errors.len(), 2);
+    assert!(e.errors.iter().all(|e| e.reason == Reason::NotAnObject));
+}
+
+#[test]
+fn crm_hosts_both_forms_and_catalog() {
+    let e = managed(json!({
+        "crmHosts": [
+            "crm.acme.test",
+            { "name": "Acme Sales", "hosts": ["*.sales.acme.test", "bad host"], "logoutUrl": "https://sales.acme.test/logout" },
+            { "name": "Nothing", "hosts": [] },
+            { "hosts": ["x.acme.test"], "logoutUrl": "http://x.acme.test/logout", "colour": "red" },
+            42
+        ],
+        "disabledCrms": ["hubspot"],
+    }));
+    let crms = &e.settings.crm_hosts;
+    assert_eq!(crms.len(), 3, "{crms:?}");
+    assert_eq!(crms[0].name, SELF_HOSTED_NAME);
+    assert_eq!(crms[1].name, "Acme Sales");
+    assert_eq!(crms[1].hosts.len(), 1);
+    assert_eq!(crms[1].logout_url.as_deref(), Some("https://sales.acme.test/logout"));
+    assert_eq!(crms[2].logout_url, None);
+    let reasons: Vec<_> = errors_for(&e, "crmHosts").iter().map(|e| e.reason.clone()).collect();
+    assert!(reasons.contains(&Reason::NoHosts));
+    assert!(reasons.contains(&Reason::NotHttps));
+    assert!(reasons.contains(&Reason::UnknownField { field: "colour".into() }));
+    assert_eq!(reasons.len(), 5, "{reasons:?}");
+
+    let catalog = e.settings.catalog();
+    let classify = |u: &str| catalog.classify(&PageUrl::parse(u).unwrap()).map(|e| e.id.to_string());
+    assert_eq!(classify("https://crm.acme.test/").as_deref(), Some("custom:crm.acme.test"));
+    assert_eq!(classify("https://eu.sales.acme.test/").as_deref(), Some("custom:*.sales.acme.test"));
+    assert_eq!(classify("https://app.hubspot.com/"), None, "disabled");
+    assert_eq!(classify("https://acme.my.salesforce.com/").as_deref(), Some("salesforce"));
+    assert_eq!(
+        catalog.get("custom:*.sales.acme.test").and_then(|c| c.logout_url_for("x")).as_deref(),
+        Some("https://sales.acme.test/logout")
+    );
+}
+
+#[test]
+fn bounded_lists_and_errors() {
+    let hosts: Vec<Value> = (0..5000).map(|i| json!(format!("h{i}.acme.test"))).collect();
+    let e = user(json!({ "httpsExceptionHosts": hosts }));
+    assert_eq!(e.settings.https_exception_hosts.len(), MAX_LIST_LEN);
+    assert_eq!(errors_for(&e, "httpsExceptionHosts")[0].reason, Reason::TooManyItems { max: MAX_LIST_LEN });
+    let bad: Vec<Value> = (0..900).map(|i| json!(i)).collect();
+    let e = user(json!({ "disabledCrms": bad }));
+    let errs = errors_for(&e, "disabledCrms");
+    assert_eq!(errs.len(), MAX_ERRORS_PER_KEY + 1);
+    assert_eq!(errs.last().unwrap().reason, Reason::MoreErrors { count: 900 - MAX_ERRORS_PER_KEY });
+}
+
+#[test]
+fn settings_round_trip_through_json() {
+    let e = managed(example_policy());
+    let (again, errors) = Settings::from_value(&serde_json::to_value(&e.settings).unwrap());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(again, e.settings);
+    let (d, errors) = Settings::from_value(&serde_json::to_value(Settings::default()).unwrap());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(d, Settings::default());
+}
+
+#[test]
+fn policy_error_json() {
+    let e = user(json!({ "passwordMode": "strict" }));
+    let v = serde_json::to_value(&e.errors[0]).unwrap();
+    assert_eq!(
+        v,
+        json!({
+            "key": "passwordMode", "value": "\"strict\"",
+            "reason": { "code": "notOneOf", "allowed": ["warn", "block"] },
+            "message": "must be one of: warn, block",
+            "applied": "\"warn\" (the default)", "source": "user"
+        })
+    );
+}
+
+/// Tidy check: the committed `extension/managed_schema.json` is what `managed_schema()` says.
+/// `UPDATE_EXPECT=1 cargo test -p crm-guard-core managed_schema_file` rewrites it.
+#[test]
+fn managed_schema_file_is_up_to_date() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../extension/managed_schema.json");
+    let expected = serde_json::to_string_pretty(&managed_schema()).unwrap() + "\n";
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&path, &expected).unwrap();
+        return;
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "{} is out of date: run `UPDATE_EXPECT=1 cargo test -p crm-guard-core managed_schema_file`",
+        path.display()
+    );
+}
+
+#[test]
+fn managed_schema_shape() {
+    let s = managed_schema();
+    assert_eq!(s["type"], "object");
+    let props = s["properties"].as_object().unwrap();
+    assert_eq!(props.len(), Key::ALL.len());
+    for (name, p) in props {
+        assert!(p["title"].is_string() && p["description"].is_string(), "{name}");
+        if p["type"] == "array" {
+            assert!(p["items"].is_object(), "{name}");
+        }
+    }
+    assert_eq!(s["properties"]["idleTimeoutMinutes"]["minimum"], 1);
+    assert_eq!(s["properties"]["passwordMode"]["enum"], json!(["warn", "block"]));
+}
+
+// --- Fuzz -------------------------------------------------------------------------------------
+
+fn arb_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        (-2000i64..2000).prop_map(Value::from),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        "\\PC{0,12}".prop_map(Value::from),
+        prop_oneof![
+            Just("crm.acme.com"),
+            Just("*.acme.com"),
+            Just("*.com"),
+            Just("hubspot"),
+            Just("https://x.acme.com/p"),
+            Just("http://x.acme.com/"),
+            Just("block"),
+            Just("fr"),
+            Just("0123456789abcdef0"),
+            Just(""),
+        ]
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop_oneof![
+                    Just("name".to_owned()),
+                    Just("hosts".to_owned()),
+                    Just("logoutUrl".to_owned()),
+                    "[a-z]{1,5}"
+                ],
+                inner,
+                0..4
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn arb_key_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::sample::select(Key::ALL).prop_map(|k| k.name().to_owned()),
+        1 => "[a-zA-Z]{1,12}",
+    ]
+}
+
+fn arb_policy() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        8 => prop::collection::btree_map(arb_key_name(), arb_json(), 0..8)
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        1 => arb_json(),
+    ]
+}
+
+/// Every setting is within its key's range.
+fn assert_in_range(s: &Settings) {
+    for key in Key::ALL {
+        let v = s.get(*key);
+        match (key.spec().kind, &v) {
+            (Kind::Int { min, max, .. }, Typed::Int(i)) => assert!((min..=max).contains(i), "{key} = {i}"),
+            (Kind::Text { min_chars, max_chars }, Typed::Text(Some(t))) => {
+                let n = t.chars().count();
+                assert!(n >= min_chars.max(1) && n <= max_chars, "{key} has {n} chars");
+            }
+            (Kind::HttpsUrl, Typed::Text(Some(u))) => assert!(u.starts_with("https://"), "{key} = {u}"),
+            (Kind::Choice { values, .. }, Typed::Choice(c)) => assert!(values.contains(c)),
+            (Kind::HostList, Typed::Hosts(h)) => assert!(h.len() <= MAX_LIST_LEN),
+            (Kind::CrmIdList, Typed::Ids(ids)) => {
+                assert!(ids.iter().all(|id| BUILTIN.iter().any(|e| e.id == *id)))
+            }
+            (Kind::CrmList, Typed::Crms(c)) => {
+                assert!(c.len() <= MAX_LIST_LEN && c.iter().all(|c| !c.hosts.is_empty()))
+            }
+            (Kind::Bool { .. }, Typed::Bool(_)) | (Kind::Text { .. } | Kind::HttpsUrl, Typed::Text(None)) => {
+            }
+            (kind, v) => panic!("{key}: {v:?} does not fit {kind:?}"),
+        }
+    }
+    if s.reporting_url.is_some() {
+        assert!(s.reporting_hmac_secret.is_some(), "reporting without a secret");
+    }
+}
+
+/// The keys of `layer` whose value did not apply as given.
+fn check_rejections_named(layer: &Value, e: &Effective, source: Source) {
+    let Value::Object(obj) = layer else { return };
+    for (name, value) in obj {
+        let Some(key) = Key::from_name(name) else {
+            assert!(e.errors.iter().any(|err| err.reason == Reason::UnknownKey && err.source == source));
+            continue;
+        };
+        if source == Source::User && e.locked.contains(&key) {
+            continue;
+        }
+        // Re-validate alone: whenever the value is not taken as-is, an error names the key.
+        let alone = user(json!({ name: value }));
+        let taken = alone.settings.get(key) != Typed::default_of(key) || alone.errors.is_empty();
+        if !taken || alone.errors.iter().any(|err| err.key == *name) {
+            assert!(
+                e.errors.iter().any(|err| err.key == *name && err.source == source)
+                    || (key == Key::ReportingUrl || key == Key::ReportingHmacSecret),
+                "{name} = {value} was rejected without an error naming it: {:?}",
+                e.errors
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40_000))]
+
+    #[test]
+    fn fuzz_whole_policy(u in arb_policy(), m in arb_policy()) {
+        let e = effective(&u, &m);
+        assert_in_range(&e.settings);
+        check_rejections_named(&m, &e, Source::Managed);
+        check_rejections_named(&u, &e, Source::User);
+        for err in &e.errors {
+            prop_assert!(err.value.chars().count() <= MAX_DISPLAY_CHARS + 1);
+            prop_assert!(err.key.chars().count() <= MAX_DISPLAY_CHARS + 1);
+        }
+        // Fail closed: an invalid managed value never turns protection off.
+        if let Value::Object(obj) = &m {
+            let rejected = |k: Key| e.errors.iter().any(|err| err.key == k.name() && err.source == Source::Managed
+                && !matches!(err.reason, Reason::OutOfRange { .. }));
+            if obj.contains_key("logoutOnLock") && rejected(Key::LogoutOnLock) {
+                prop_assert!(e.settings.logout_on_lock);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60_000))]
+
+    #[test]
+    fn fuzz_per_key(key in prop::sample::select(Key::ALL), v in arb_json()) {
+        let name = key.name();
+        let e = managed(json!({ name: v.clone() }));
+        assert_in_range(&e.settings);
+        prop_assert!(e.locked.contains(&key));
+        let errors = errors_for(&e, name);
+        let applied_as_given = errors.is_empty();
+        if !applied_as_given && key.spec().enforcement {
+            // Whatever was rejected, the value in force is protective: the default, a clamped
+            // integer, or the valid part of a list.
+            if let Kind::Bool { default } = key.spec().kind {
+                prop_assert_eq!(e.settings.get(key), Typed::Bool(default));
+            }
+        }
+        if errors.is_empty() && key != Key::ReportingUrl {
+            // Accepted values survive a round trip through the settings' JSON.
+            let again = user(json!({ name: serde_json::to_value(&e.settings).unwrap()[name].clone() }));
+            prop_assert_eq!(again.settings.get(key), e.settings.get(key));
+        }
+    }
+}
