@@ -11,10 +11,12 @@
 //! - [`password`]: password policy decisions and field classification.
 
 pub mod catalog;
+pub mod events;
 pub mod finding;
 pub mod host;
 pub mod idle;
 pub mod lookalike;
+pub mod network;
 pub mod password;
 pub mod policy;
 pub mod verdict;
