@@ -1,0 +1,647 @@
+//! The security event log and the reporting wire format.
+//!
+//! - [`EventLog`]: a bounded ring buffer of [`Event`]s shown on the options page and exported
+//!   as JSON or CSV.
+//! - [`ReportQueue`]: the events not yet accepted by IT's endpoint, sent in [`Batch`]es with a
+//!   deterministic back-off. Both are plain data the extension persists with serde.
+//! - [`report_body`] and [`sign`]: the signed JSON body (see `docs/policy.md`, "Reporting endpoint").
+//!
+//! **Invariant:** an event carries a host, never a URL path, query, cookie value or password;
+//! its detail is at most [`MAX_DETAIL_CHARS`] characters.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::finding::Level;
+
+/// `schema` of the report body.
+pub const SCHEMA: &str = "crm-guard.events.v1";
+/// The header carrying [`sign`]'s result.
+pub const SIGNATURE_HEADER: &str = "X-CRM-Guard-Signature";
+/// Longer details are cut.
+pub const MAX_DETAIL_CHARS: usize = 200;
+/// The report queue keeps at most this many unsent events (the oldest go first).
+pub const MAX_QUEUED: usize = 10_000;
+/// First retry delay after a failed report.
+pub const BACKOFF_START_MS: u64 = 5_000;
+/// Longest retry delay.
+pub const BACKOFF_MAX_MS: u64 = 15 * 60 * 1000;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EventKind {
+    /// A navigation to a CRM over http was upgraded or blocked.
+    HttpsUpgradeBlocked,
+    /// A finding was raised on a CRM tab (detail: the finding id).
+    FindingRaised,
+    /// Signed out after the idle timeout.
+    IdleLogout,
+    /// Signed out because IT changed `forceLogoutToken`.
+    ForcedLogout,
+    /// Signed out because the screen locked.
+    LockLogout,
+    /// A weak CRM password was refused (`passwordMode: block`).
+    WeakPasswordBlocked,
+    /// A CRM password is used on another CRM.
+    PasswordReuse,
+    /// A CRM password was typed on a site that is not a CRM.
+    PhishingAlert,
+    /// A policy value was rejected (detail: key and reason).
+    PolicyError,
+}
+
+impl EventKind {
+    /// The serialised name (`idleLogout`).
+    pub fn id(self) -> &'static str {
+        match self {
+            EventKind::HttpsUpgradeBlocked => "httpsUpgradeBlocked",
+            EventKind::FindingRaised => "findingRaised",
+            EventKind::IdleLogout => "idleLogout",
+            EventKind::ForcedLogout => "forcedLogout",
+            EventKind::LockLogout => "lockLogout",
+            EventKind::WeakPasswordBlocked => "weakPasswordBlocked",
+            EventKind::PasswordReuse => "passwordReuse",
+            EventKind::PhishingAlert => "phishingAlert",
+            EventKind::PolicyError => "policyError",
+        }
+    }
+}
+
+/// One security event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Monotonic per browser profile; the receiver deduplicates on it.
+    pub id: u64,
+    /// Unix time in milliseconds.
+    pub time_ms: u64,
+    pub kind: EventKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crm_id: Option<String>,
+    /// A host name only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// An event before the log numbers it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewEvent {
+    pub time_ms: u64,
+    pub kind: Option<EventKind>,
+    pub crm_id: Option<String>,
+    /// A host or a URL: only the host is kept.
+    pub host: Option<String>,
+    pub level: Option<Level>,
+    pub detail: Option<String>,
+}
+
+impl NewEvent {
+    pub fn new(time_ms: u64, kind: EventKind) -> Self {
+        NewEvent { time_ms, kind: Some(kind), ..NewEvent::default() }
+    }
+
+    pub fn crm(mut self, crm_id: impl Into<String>) -> Self {
+        self.crm_id = Some(crm_id.into());
+        self
+    }
+
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
+    }
+
+    pub fn level(mut self, level: Level) -> Self {
+        self.level = Some(level);
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// The host of `input`, a host or a URL; `None` when there is no plausible host. Drops scheme,
+/// user info, port, path, query and fragment.
+pub fn host_only(input: &str) -> Option<String> {
+    let s = input.trim();
+    let s = s.split_once("://").map_or(s, |(_, rest)| rest);
+    let s = s.split(['/', '?', '#', '\\']).next().unwrap_or("");
+    let s = s.rsplit_once('@').map_or(s, |(_, host)| host);
+    let host = if s.starts_with('[') {
+        s.split_inclusive(']').next().unwrap_or("")
+    } else {
+        s.split(':').next().unwrap_or("")
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'[' | b']' | b':'));
+    ok.then_some(host)
+}
+
+fn cut(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_owned(),
+        Some((i, _)) => s[..i].to_owned(),
+    }
+}
+
+/// Which events to show or export. Empty fields match everything.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Filter {
+    pub crm_id: Option<String>,
+    /// Events at this level or worse (events without a level do not match).
+    pub min_level: Option<Level>,
+    pub kind: Option<EventKind>,
+}
+
+impl Filter {
+    pub fn matches(&self, e: &Event) -> bool {
+        self.crm_id.as_ref().is_none_or(|c| e.crm_id.as_ref() == Some(c))
+            && self.min_level.is_none_or(|l| e.level.is_some_and(|el| el >= l))
+            && self.kind.is_none_or(|k| e.kind == k)
+    }
+}
+
+/// The last `capacity` events, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventLog {
+    capacity: usize,
+    next_id: u64,
+    events: VecDeque<Event>,
+}
+
+impl Default for EventLog {
+    fn default() -> Self {
+        EventLog::new(1000)
+    }
+}
+
+impl EventLog {
+    /// An empty log keeping at most `capacity` (at least 1) events; `eventLogSize` in policy.
+    pub fn new(capacity: usize) -> Self {
+        EventLog { capacity: capacity.max(1), next_id: 1, events: VecDeque::new() }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Changes the capacity (policy changed), dropping the oldest events if needed.
+    pub fn set_capacity(&mut self, capacity: usize) {
+        self.capacity = capacity.max(1);
+        while self.events.len() > self.capacity {
+            self.events.pop_front();
+        }
+    }
+
+    /// Numbers and stores an event, dropping the oldest when full; returns it (to queue it for
+    /// reporting). Only the host of `host` is kept and `detail` is cut to [`MAX_DETAIL_CHARS`].
+    pub fn push(&mut self, new: NewEvent) -> &Event {
+        let event = Event {
+            id: self.next_id,
+            time_ms: new.time_ms,
+            kind: new.kind.unwrap_or(EventKind::FindingRaised),
+            crm_id: new.crm_id.map(|c| cut(&c, 100)),
+            host: new.host.as_deref().and_then(host_only),
+            level: new.level,
+            detail: new.detail.map(|d| cut(&d, MAX_DETAIL_CHARS)),
+        };
+        self.next_id += 1;
+        if self.events.len() >= self.capacity {
+            self.events.pop_front();
+        }
+        self.events.push_back(event);
+        self.events.back().expect("just pushed")
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Every event, oldest first.
+    pub fn events(&self) -> impl DoubleEndedIterator<Item = &Event> {
+        self.events.iter()
+    }
+
+    /// The events matching `filter`, oldest first.
+    pub fn filter<'a>(&'a self, filter: &'a Filter) -> impl DoubleEndedIterator<Item = &'a Event> + 'a {
+        self.events.iter().filter(move |e| filter.matches(e))
+    }
+
+    pub fn clear(&mut self) {
+        self.events.clear();
+    }
+
+    /// The matching events as a JSON array.
+    pub fn to_json(&self, filter: &Filter) -> String {
+        let events: Vec<&Event> = self.filter(filter).collect();
+        serde_json::to_string_pretty(&events).unwrap_or_else(|_| "[]".into())
+    }
+
+    /// The matching events as CSV (RFC 4180, CRLF), safe to open in a spreadsheet.
+    pub fn to_csv(&self, filter: &Filter) -> String {
+        let mut out = String::from("id,time,kind,crm,host,level,detail\r\n");
+        for e in self.filter(filter) {
+            let cells = [
+                e.id.to_string(),
+                iso8601(e.time_ms),
+                e.kind.id().to_owned(),
+                e.crm_id.clone().unwrap_or_default(),
+                e.host.clone().unwrap_or_default(),
+                e.level.map(|l| l.id().to_owned()).unwrap_or_default(),
+                e.detail.clone().unwrap_or_default(),
+            ];
+            let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+            out.push_str(&line.join(","));
+            out.push_str("\r\n");
+        }
+        out
+    }
+}
+
+/// One CSV cell: quoted when needed, and a leading `=`, `+`, `-`, `@` (or tab/CR that
+/// spreadsheets skip) neutralised with `'` so the cell is never a formula.
+pub fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// `2024-06-01T12:00:00.000Z` from Unix milliseconds (UTC).
+pub fn iso8601(ms: u64) -> String {
+    let secs = ms / 1000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem / 60 % 60, rem % 60, ms % 1000)
+}
+
+/// Events sent together. Retries resend the same batch (same id, same events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Batch {
+    pub batch_id: u64,
+    pub events: Vec<Event>,
+}
+
+/// Events waiting for the reporting endpoint, persisted by the extension.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportQueue {
+    pending: VecDeque<Event>,
+    in_flight: Option<Batch>,
+    next_batch_id: u64,
+    failures: u32,
+    next_attempt_ms: u64,
+    /// Events dropped because the queue was full.
+    dropped: u64,
+}
+
+impl ReportQueue {
+    pub fn new() -> Self {
+        ReportQueue::default()
+    }
+
+    /// Queues an event; beyond [`MAX_QUEUED`] the oldest unsent one is dropped (and counted).
+    pub fn push(&mut self, event: Event) {
+        if self.pending.len() >= MAX_QUEUED {
+            self.pending.pop_front();
+            self.dropped += 1;
+        }
+        self.pending.push_back(event);
+    }
+
+    /// Events not yet acknowledged (in flight included).
+    pub fn len(&self) -> usize {
+        self.pending.len() + self.in_flight.as_ref().map_or(0, |b| b.events.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// The batch to send now: the unacknowledged batch in flight if there is one (a retry,
+    /// unchanged), else up to `max` (at least 1) of the oldest pending events. `None`: nothing to send.
+    pub fn next_batch(&mut self, max: usize) -> Option<Batch> {
+        if self.in_flight.is_none() {
+            if self.pending.is_empty() {
+                return None;
+            }
+            let n = max.max(1).min(self.pending.len());
+            self.next_batch_id += 1;
+            self.in_flight =
+                Some(Batch { batch_id: self.next_batch_id, events: self.pending.drain(..n).collect() });
+        }
+        self.in_flight.clone()
+    }
+
+    /// The endpoint accepted `batch_id`: its events leave the queue. Idempotent; other ids are ignored.
+    pub fn ack(&mut self, batch_id: u64) {
+        if self.in_flight.as_ref().is_some_and(|b| b.batch_id == batch_id) {
+            self.in_flight = None;
+            self.failures = 0;
+            self.next_attempt_ms = 0;
+        }
+    }
+
+    /// Sending failed at `now_ms`: retry after 5 s, 10 s, 20 s… up to 15 min.
+    pub fn fail(&mut self, now_ms: u64) {
+        self.failures = self.failures.saturating_add(1);
+        self.next_attempt_ms = now_ms.saturating_add(backoff_ms(self.failures));
+    }
+
+    /// Whether to send now: something is queued and the back-off has passed.
+    pub fn due(&self, now_ms: u64) -> bool {
+        !self.is_empty() && now_ms >= self.next_attempt_ms
+    }
+
+    /// When the next attempt may happen (for an alarm).
+    pub fn next_attempt_ms(&self) -> u64 {
+        self.next_attempt_ms
+    }
+}
+
+/// The delay after `failures` consecutive failures (≥ 1).
+pub fn backoff_ms(failures: u32) -> u64 {
+    let doublings = failures.saturating_sub(1).min(20);
+    BACKOFF_START_MS.saturating_mul(1 << doublings).min(BACKOFF_MAX_MS)
+}
+
+/// The report body: `{ "schema", "batchId", "extensionVersion", "events" }`.
+pub fn report_body(batch: &Batch, extension_version: &str) -> String {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Body<'a> {
+        schema: &'a str,
+        batch_id: u64,
+        extension_version: &'a str,
+        events: &'a [Event],
+    }
+    let body = Body { schema: SCHEMA, batch_id: batch.batch_id, extension_version, events: &batch.events };
+    serde_json::to_string(&body).unwrap_or_default()
+}
+
+/// The [`SIGNATURE_HEADER`] value: `sha256=` and the hex HMAC-SHA256 of `body` under `secret`.
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts keys of any length");
+    mac.update(body);
+    let mut out = String::from("sha256=");
+    for b in mac.finalize().into_bytes() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn ring_buffer_keeps_the_newest() {
+        let mut log = EventLog::new(3);
+        for t in 0..10 {
+            let id = log.push(NewEvent::new(t, EventKind::IdleLogout)).id;
+            assert_eq!(id, t + 1, "ids are monotonic");
+        }
+        assert_eq!(log.len(), 3);
+        assert_eq!(log.events().map(|e| e.id).collect::<Vec<_>>(), [8, 9, 10]);
+        log.set_capacity(2);
+        assert_eq!(log.events().map(|e| e.id).collect::<Vec<_>>(), [9, 10]);
+        log.set_capacity(0);
+        assert_eq!(log.capacity(), 1);
+        log.clear();
+        assert_eq!(log.push(NewEvent::new(0, EventKind::LockLogout)).id, 11, "ids survive clear");
+        let json = serde_json::to_string(&log).unwrap();
+        let back: EventLog = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, log);
+    }
+
+    #[test]
+    fn events_keep_only_hosts_and_short_details() {
+        let mut log = EventLog::new(10);
+        let e = log
+            .push(
+                NewEvent::new(1, EventKind::PhishingAlert)
+                    .host("https://user:pw@Evil.Example.COM.:8443/login?password=hunter2#x")
+                    .detail("d".repeat(1000)),
+            )
+            .clone();
+        assert_eq!(e.host.as_deref(), Some("evil.example.com"));
+        assert_eq!(e.detail.map(|d| d.chars().count()), Some(MAX_DETAIL_CHARS));
+        assert_eq!(host_only("crm.acme.com/path"), Some("crm.acme.com".into()));
+        assert_eq!(host_only("[::1]:8080"), Some("[::1]".into()));
+        assert_eq!(host_only("not a host"), None);
+        assert_eq!(host_only(""), None);
+    }
+
+    #[test]
+    fn filters() {
+        let mut log = EventLog::new(10);
+        log.push(NewEvent::new(1, EventKind::FindingRaised).crm("salesforce").level(Level::Warning));
+        log.push(NewEvent::new(2, EventKind::FindingRaised).crm("hubspot").level(Level::AtRisk));
+        log.push(NewEvent::new(3, EventKind::IdleLogout).crm("hubspot"));
+        let ids = |f: Filter| log.filter(&f).map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids(Filter::default()), [1, 2, 3]);
+        assert_eq!(ids(Filter { crm_id: Some("hubspot".into()), ..Filter::default() }), [2, 3]);
+        assert_eq!(ids(Filter { min_level: Some(Level::Warning), ..Filter::default() }), [1, 2]);
+        assert_eq!(ids(Filter { min_level: Some(Level::AtRisk), ..Filter::default() }), [2]);
+        assert_eq!(ids(Filter { kind: Some(EventKind::IdleLogout), ..Filter::default() }), [3]);
+        let json: serde_json::Value = serde_json::from_str(&log.to_json(&Filter::default())).unwrap();
+        assert_eq!(
+            json[2],
+            serde_json::json!({ "id": 3, "timeMs": 3, "kind": "idleLogout", "crmId": "hubspot" })
+        );
+    }
+
+    #[test]
+    fn csv_is_quoted_and_formula_safe() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("-1"), "'-1");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        let mut log = EventLog::new(10);
+        log.push(NewEvent::new(1_717_243_200_123, EventKind::PolicyError).detail("=cmd|' /C calc'!A0, x"));
+        let csv = log.to_csv(&Filter::default());
+        assert_eq!(
+            csv,
+            "id,time,kind,crm,host,level,detail\r\n\
+             1,2024-06-01T12:00:00.123Z,policyError,,,,\"'=cmd|' /C calc'!A0, x\"\r\n"
+        );
+    }
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(iso8601(4_102_444_799_999), "2099-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn hmac_rfc4231_case_2() {
+        assert_eq!(
+            sign(b"Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn report_body_format() {
+        let mut log = EventLog::new(10);
+        let e = log.push(NewEvent::new(5, EventKind::ForcedLogout).crm("salesforce")).clone();
+        let body = report_body(&Batch { batch_id: 7, events: vec![e] }, "1.2.3");
+        assert_eq!(
+            body,
+            r#"{"schema":"crm-guard.events.v1","batchId":7,"extensionVersion":"1.2.3","events":[{"id":1,"timeMs":5,"kind":"forcedLogout","crmId":"salesforce"}]}"#
+        );
+    }
+
+    #[test]
+    fn backoff_schedule() {
+        let delays: Vec<u64> = (1..=10).map(backoff_ms).collect();
+        assert_eq!(delays, [5, 10, 20, 40, 80, 160, 320, 640, 900, 900].map(|s| s * 1000));
+        assert_eq!(backoff_ms(u32::MAX), BACKOFF_MAX_MS);
+        let mut q = ReportQueue::new();
+        assert!(!q.due(0), "nothing to send");
+        q.push(EventLog::new(1).push(NewEvent::new(0, EventKind::IdleLogout)).clone());
+        assert!(q.due(0));
+        let b = q.next_batch(10).unwrap();
+        q.fail(1_000);
+        assert!(!q.due(5_999) && q.due(6_000));
+        assert_eq!(q.next_batch(10), Some(b.clone()), "a retry resends the same batch");
+        q.ack(b.batch_id);
+        q.ack(b.batch_id);
+        assert!(q.is_empty() && q.failures() == 0);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Push,
+        Send(usize),
+        AckCurrent,
+        /// Acknowledges again a batch acknowledged before (a duplicated response).
+        AckAgain(usize),
+        Fail(u64),
+        Reload,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => Just(Op::Push),
+            2 => (1usize..5).prop_map(Op::Send),
+            2 => Just(Op::AckCurrent),
+            1 => (0usize..10).prop_map(Op::AckAgain),
+            1 => (0u64..1_000_000).prop_map(Op::Fail),
+            1 => Just(Op::Reload),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        /// Whatever the sequence of sends, failures, stale and repeated acks, and reloads from
+        /// storage, every event is acknowledged exactly once once the queue drains.
+        #[test]
+        fn queue_never_loses_or_duplicates(ops in prop::collection::vec(op(), 0..60)) {
+            let mut log = EventLog::new(5);
+            let mut q = ReportQueue::new();
+            let mut acked: BTreeMap<u64, u32> = BTreeMap::new();
+            let mut current: Option<Batch> = None;
+            let mut pushed = 0u64;
+            let mut done: Vec<Batch> = Vec::new();
+            let ack = |b: &Batch, q: &mut ReportQueue, acked: &mut BTreeMap<u64, u32>, done: &mut Vec<Batch>| {
+                let before = q.len();
+                q.ack(b.batch_id);
+                if q.len() < before {
+                    prop_assert_eq!(before - q.len(), b.events.len(), "ack removes exactly the batch");
+                    for e in &b.events {
+                        *acked.entry(e.id).or_default() += 1;
+                    }
+                    done.push(b.clone());
+                }
+                Ok(())
+            };
+            for op in ops {
+                match op {
+                    Op::Push => {
+                        q.push(log.push(NewEvent::new(pushed, EventKind::FindingRaised)).clone());
+                        pushed += 1;
+                    }
+                    Op::Send(max) => {
+                        current = q.next_batch(max);
+                        if let Some(b) = &current {
+                            prop_assert!(!b.events.is_empty() && b.events.len() <= max.max(b.events.len()));
+                        }
+                    }
+                    Op::AckCurrent => {
+                        if let Some(b) = &current {
+                            ack(b, &mut q, &mut acked, &mut done)?;
+                        }
+                    }
+                    Op::AckAgain(i) => {
+                        if let Some(b) = done.get(i).cloned() {
+                            let before = q.len();
+                            q.ack(b.batch_id);
+                            prop_assert_eq!(q.len(), before, "acknowledging twice changes nothing");
+                        }
+                    }
+                    Op::Fail(now) => q.fail(now),
+                    Op::Reload => q = serde_json::from_str(&serde_json::to_string(&q).unwrap()).unwrap(),
+                }
+            }
+            while let Some(b) = q.next_batch(3) {
+                ack(&b, &mut q, &mut acked, &mut done)?;
+            }
+            prop_assert_eq!(acked.len() as u64, pushed, "every event acknowledged");
+            prop_assert!(acked.values().all(|n| *n == 1), "no event acknowledged twice");
+            prop_assert!(acked.keys().copied().eq(1..=pushed));
+        }
+    }
+}
