@@ -11,6 +11,7 @@
 //! - [`password`]: password policy decisions and field classification.
 
 pub mod catalog;
+pub mod dnr;
 pub mod events;
 pub mod finding;
 pub mod host;

@@ -1,0 +1,290 @@
+//! `declarativeNetRequest` rules that upgrade CRM traffic from `http:` to `https:`, as the rule JSON
+//! Chrome takes in `updateDynamicRules({ addRules })`.
+//!
+//! One `upgradeScheme` rule per distinct host pattern of the catalog (built-in and policy-added):
+//!
+//! - `condition.requestDomains` matches a domain *and its sub-domains*, so `*.my.salesforce.com` becomes
+//!   `["my.salesforce.com"]` (upgrading `my.salesforce.com` itself, not a CRM host, is harmless) and an
+//!   exact host `login.salesforce.com` becomes `["login.salesforce.com"]`.
+//! - Catalog exclusions below the domain (`www.pipedrive.com` under `*.pipedrive.com`) and the
+//!   `exceptions` (hosts IT or the user allowed over http) go to `excludedRequestDomains`, which also
+//!   matches sub-domains and takes precedence. An exception covering the whole pattern drops the rule.
+//! - `urlFilter: "|http://"` keeps the rule to plain-http URLs. No `ws:` rule: Chrome documents
+//!   `upgradeScheme` as acting on `http`/`ftp` requests only, and a `ws:` socket from an `https:` CRM
+//!   page is blocked by the browser as mixed content anyway (reported by
+//!   [`crate::network::mixed_content`]); on an `http:` page the page itself is upgraded first.
+//! - Path-restricted entries (Freshsales under `/crm/`) upgrade their whole host: harmless.
+//!
+//! Ids start at [`FIRST_RULE_ID`] and follow the catalog order, so the same catalog and exceptions give
+//! the same ids. The binding replaces its rules wholesale: remove the previous ids, add these.
+
+use serde_json::{json, Value};
+use thiserror::Error;
+
+use crate::catalog::Catalog;
+use crate::host::HostPattern;
+
+/// The id of the first upgrade rule; ids below are left to other rule sets of the extension.
+pub const FIRST_RULE_ID: u32 = 1000;
+
+/// Chrome's limit on dynamic rules (`MAX_NUMBER_OF_DYNAMIC_RULES` before Chrome 121; later versions
+/// allow 30 000 "safe" rules such as `upgradeScheme`, but 5 000 holds everywhere).
+pub const MAX_DYNAMIC_RULES: usize = 5000;
+
+/// The priority of upgrade rules: the lowest, so a higher-priority `allow` (the http fallback flow)
+/// wins over them.
+pub const UPGRADE_PRIORITY: u32 = 1;
+
+/// Every resource type the rules apply to (without `resourceTypes`, Chrome would skip `main_frame`).
+pub const RESOURCE_TYPES: [&str; 13] = [
+    "main_frame",
+    "sub_frame",
+    "stylesheet",
+    "script",
+    "image",
+    "font",
+    "object",
+    "xmlhttprequest",
+    "ping",
+    "media",
+    "websocket",
+    "webtransport",
+    "other",
+];
+
+/// Why the rules cannot be installed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DnrError {
+    /// The catalog needs more rules than Chrome accepts as dynamic rules.
+    #[error("{count} upgrade rules exceed Chrome's limit of {limit} dynamic rules")]
+    TooManyRules { count: usize, limit: usize },
+}
+
+/// One rule before it becomes JSON: the request domain and the domains excluded below it.
+struct Target {
+    domain: String,
+    excluded: Vec<String>,
+}
+
+/// The `upgradeScheme` rules for every host pattern of `catalog`, leaving out `exceptions`.
+pub fn upgrade_rules(catalog: &Catalog, exceptions: &[HostPattern]) -> Result<Vec<Value>, DnrError> {
+    let mut targets: Vec<Target> = Vec::new();
+    for entry in catalog.entries() {
+        for pattern in entry.hosts.iter() {
+            let domain = base(pattern);
+            if exceptions.iter().any(|e| covers(e, pattern)) {
+                continue;
+            }
+            let below =
+                entry.exclude.iter().chain(exceptions).map(base).filter(|x| strictly_under(x, domain));
+            let target = match targets.iter_mut().position(|t| t.domain == domain) {
+                Some(i) => &mut targets[i],
+                None => {
+                    targets.push(Target { domain: domain.to_owned(), excluded: Vec::new() });
+                    let last = targets.len() - 1;
+                    &mut targets[last]
+                }
+            };
+            for x in below {
+                if !target.excluded.iter().any(|e| e == x) {
+                    target.excluded.push(x.to_owned());
+                }
+            }
+        }
+    }
+    if targets.len() > MAX_DYNAMIC_RULES {
+        return Err(DnrError::TooManyRules { count: targets.len(), limit: MAX_DYNAMIC_RULES });
+    }
+    Ok(targets.into_iter().zip(FIRST_RULE_ID..).map(|(t, id)| rule(id, t)).collect())
+}
+
+fn rule(id: u32, target: Target) -> Value {
+    let mut condition = json!({
+        "urlFilter": "|http://",
+        "requestDomains": [target.domain],
+        "resourceTypes": RESOURCE_TYPES,
+    });
+    if !target.excluded.is_empty() {
+        condition["excludedRequestDomains"] = json!(target.excluded);
+    }
+    json!({
+        "id": id,
+        "priority": UPGRADE_PRIORITY,
+        "action": { "type": "upgradeScheme" },
+        "condition": condition,
+    })
+}
+
+/// The domain a pattern's rule is written for: the host, or the suffix of `*.suffix`.
+fn base(p: &HostPattern) -> &str {
+    match p {
+        HostPattern::Exact(h) | HostPattern::Subdomains(h) => h,
+    }
+}
+
+/// `host` is a sub-domain of `domain` (not `domain` itself).
+fn strictly_under(host: &str, domain: &str) -> bool {
+    host.len() > domain.len() + 1
+        && host.ends_with(domain)
+        && host.as_bytes()[host.len() - domain.len() - 1] == b'.'
+}
+
+/// Whether the exception allows every host of `pattern` over http, so the pattern needs no rule.
+/// An exact exception equal to `*.x`'s `x` does not: `x` is not a host of the pattern.
+fn covers(exception: &HostPattern, pattern: &HostPattern) -> bool {
+    match (exception, pattern) {
+        (HostPattern::Exact(e), HostPattern::Exact(h)) => e == h,
+        (HostPattern::Exact(_), HostPattern::Subdomains(_)) => false,
+        (HostPattern::Subdomains(s), p) => {
+            strictly_under(base(p), s) || matches!(p, HostPattern::Subdomains(x) if x == s)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{CrmEntry, BUILTIN};
+
+    fn pattern(s: &str) -> HostPattern {
+        HostPattern::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    fn rule_for<'a>(rules: &'a [Value], domain: &str) -> Option<&'a Value> {
+        rules.iter().find(|r| r["condition"]["requestDomains"][0] == domain)
+    }
+
+    fn excluded(rule: &Value) -> Vec<&str> {
+        rule["condition"]["excludedRequestDomains"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    fn acme() -> CrmEntry {
+        CrmEntry {
+            id: "acme".into(),
+            name: "Acme CRM".into(),
+            hosts: vec![pattern("crm.acme.example"), pattern("*.crm-eu.acme.example")].into(),
+            exclude: vec![pattern("docs.crm-eu.acme.example")].into(),
+            path_prefix: None,
+            logout_url: None,
+        }
+    }
+
+    #[test]
+    fn json_shape() {
+        let rules = upgrade_rules(&Catalog::builtin(), &[]).expect("within limits");
+        let sf = rule_for(&rules, "my.salesforce.com").expect("*.my.salesforce.com has a rule");
+        assert_eq!(
+            *sf,
+            json!({
+                "id": sf["id"],
+                "priority": 1,
+                "action": { "type": "upgradeScheme" },
+                "condition": {
+                    "urlFilter": "|http://",
+                    "requestDomains": ["my.salesforce.com"],
+                    "resourceTypes": RESOURCE_TYPES,
+                },
+            })
+        );
+        assert!(rule_for(&rules, "login.salesforce.com").is_some(), "exact host");
+        assert!(rule_for(&rules, "app.hubspot.com").is_some());
+        for r in &rules {
+            let id = r["id"].as_u64().expect("integer id");
+            assert!(id >= u64::from(FIRST_RULE_ID));
+            assert_eq!(r["condition"]["requestDomains"].as_array().map(Vec::len), Some(1));
+            assert_eq!(r["condition"]["resourceTypes"].as_array().map(Vec::len), Some(13));
+            // Chrome rejects an empty list; it is left out instead.
+            assert_ne!(r["condition"]["excludedRequestDomains"], json!([]));
+        }
+    }
+
+    #[test]
+    fn every_builtin_pattern_is_upgraded() {
+        let rules = upgrade_rules(&Catalog::builtin(), &[]).expect("within limits");
+        for entry in BUILTIN {
+            for p in entry.hosts.iter() {
+                assert!(rule_for(&rules, base(p)).is_some(), "{p} has no rule");
+            }
+        }
+        let distinct: std::collections::BTreeSet<_> =
+            BUILTIN.iter().flat_map(|e| e.hosts.iter()).map(base).collect();
+        assert_eq!(rules.len(), distinct.len(), "one rule per distinct domain");
+    }
+
+    #[test]
+    fn catalog_exclusions_below_the_domain_are_excluded() {
+        let rules = upgrade_rules(&Catalog::builtin(), &[]).expect("within limits");
+        let pd = rule_for(&rules, "pipedrive.com").expect("pipedrive");
+        assert!(
+            excluded(pd).contains(&"www.pipedrive.com") && excluded(pd).contains(&"status.pipedrive.com")
+        );
+        let sf = rule_for(&rules, "my.salesforce.com").expect("salesforce");
+        assert!(excluded(sf).is_empty());
+    }
+
+    #[test]
+    fn exceptions_are_left_out() {
+        let exceptions = [
+            pattern("acme.my.salesforce.com"),
+            pattern("login.salesforce.com"),
+            pattern("*.odoo.com"),
+            pattern("*.legacy.monday.com"),
+            pattern("unrelated.example"),
+        ];
+        let rules = upgrade_rules(&Catalog::builtin(), &exceptions).expect("within limits");
+        let sf = rule_for(&rules, "my.salesforce.com").expect("salesforce");
+        assert_eq!(excluded(sf), ["acme.my.salesforce.com"]);
+        assert!(rule_for(&rules, "login.salesforce.com").is_none(), "the exact host is excepted");
+        assert!(rule_for(&rules, "odoo.com").is_none(), "every odoo host is excepted");
+        let monday = rule_for(&rules, "monday.com").expect("monday");
+        assert!(excluded(monday).contains(&"legacy.monday.com"));
+        assert!(excluded(monday).contains(&"www.monday.com"), "catalog exclusions stay");
+        assert!(!rules.iter().any(|r| r.to_string().contains("unrelated.example")));
+    }
+
+    #[test]
+    fn ids_are_stable_and_unique() {
+        let catalog = Catalog::with_extra(vec![acme()]);
+        let exceptions = [pattern("acme.my.salesforce.com")];
+        let a = upgrade_rules(&catalog, &exceptions).expect("within limits");
+        let b = upgrade_rules(&catalog, &exceptions).expect("within limits");
+        assert_eq!(a, b);
+        let ids: Vec<u64> = a.iter().filter_map(|r| r["id"].as_u64()).collect();
+        let expected: Vec<u64> = (u64::from(FIRST_RULE_ID)..).take(a.len()).collect();
+        assert_eq!(ids, expected, "consecutive from {FIRST_RULE_ID}");
+    }
+
+    #[test]
+    fn policy_hosts_are_included() {
+        let rules = upgrade_rules(&Catalog::with_extra(vec![acme()]), &[]).expect("within limits");
+        assert!(rule_for(&rules, "crm.acme.example").is_some());
+        let eu = rule_for(&rules, "crm-eu.acme.example").expect("policy wildcard");
+        assert_eq!(excluded(eu), ["docs.crm-eu.acme.example"]);
+        assert_eq!(rules[0]["condition"]["requestDomains"][0], "crm.acme.example", "policy entries first");
+    }
+
+    #[test]
+    fn too_many_rules_is_an_error() {
+        let hosts: Vec<HostPattern> =
+            (0..MAX_DYNAMIC_RULES).map(|i| pattern(&format!("crm{i}.big.example"))).collect();
+        let big = CrmEntry { hosts: hosts.into(), ..acme() };
+        let err = upgrade_rules(&Catalog::with_extra(vec![big]), &[]).expect_err("over the limit");
+        assert!(
+            matches!(err, DnrError::TooManyRules { limit: MAX_DYNAMIC_RULES, count } if count > MAX_DYNAMIC_RULES)
+        );
+    }
+
+    #[test]
+    fn coverage_rules() {
+        assert!(covers(&pattern("*.odoo.com"), &pattern("*.odoo.com")));
+        assert!(covers(&pattern("*.salesforce.com"), &pattern("*.my.salesforce.com")));
+        assert!(covers(&pattern("*.salesforce.com"), &pattern("login.salesforce.com")));
+        assert!(covers(&pattern("app.hubspot.com"), &pattern("app.hubspot.com")));
+        assert!(!covers(&pattern("my.salesforce.com"), &pattern("*.my.salesforce.com")));
+        assert!(!covers(&pattern("*.acme.my.salesforce.com"), &pattern("*.my.salesforce.com")));
+        assert!(!covers(&pattern("*.hubspot.com"), &pattern("hubspot.com")));
+    }
+}
