@@ -1,1 +1,222 @@
-fn main() {}
+//! `crm-guard`: the IT admin's tool. Checks policy files with the extension's own validation,
+//! writes deployment templates, prints the CRM catalog and scores passwords.
+
+mod policy_file;
+mod templates;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use crm_guard_core::policy::{effective, Source};
+use crm_guard_core::Catalog;
+use serde_json::Value;
+
+#[derive(Parser)]
+#[command(name = "crm-guard", version, about = "CRM Guard for IT: policy files, catalog, password scores")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check or generate managed policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Print the built-in CRM catalog.
+    Catalog {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Score a password as the extension does (zxcvbn).
+    Score {
+        /// The password (prefer --stdin: arguments end up in shell history).
+        #[arg(required_unless_present = "stdin")]
+        password: Option<String>,
+        /// Read the password from standard input (the first line).
+        #[arg(long, conflicts_with = "password")]
+        stdin: bool,
+        /// Words an attacker would try first (CRM name, company, e-mail); repeatable.
+        #[arg(long = "user-input", value_name = "WORD")]
+        user_inputs: Vec<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Validate a policy file (JSON, Firefox policies.json, .mobileconfig/.plist, .reg).
+    /// Exit code 1 when a value is rejected, 2 when the file cannot be read.
+    Check {
+        file: PathBuf,
+        /// Print the result as JSON (settings, locked keys, errors).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a ready-to-deploy policy file with example values.
+    Template {
+        #[arg(long = "for", value_enum)]
+        target: templates::Target,
+        /// Directory to write into (default: the current directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Policy(PolicyCommand::Check { file, json }) => check(&file, json),
+        Command::Policy(PolicyCommand::Template { target, out }) => template(target, out),
+        Command::Catalog { json } => catalog(json),
+        Command::Score { password, stdin, user_inputs, json } => score(password, stdin, &user_inputs, json),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check(file: &std::path::Path, as_json: bool) -> Result<ExitCode> {
+    let (policy, notes) = policy_file::read(file)?;
+    let e = effective(&Value::Null, &policy);
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&e)?);
+    } else {
+        for note in &notes {
+            eprintln!("{note}");
+        }
+        for err in &e.errors {
+            debug_assert_eq!(err.source, Source::Managed);
+            println!("error: {}", err.key);
+            println!("  value:   {}", err.value);
+            println!("  why:     {}", err.reason);
+            println!("  applies: {}", err.applied);
+        }
+        if e.errors.is_empty() {
+            println!("ok: {} settings, no errors", e.locked.len());
+        } else {
+            println!("{} error(s)", e.errors.len());
+        }
+        println!(
+            "\neffective settings (locked: {}):",
+            e.locked.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+        );
+        println!("{}", serde_json::to_string_pretty(&e.settings)?);
+    }
+    Ok(if e.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn template(target: templates::Target, out: Option<PathBuf>) -> Result<ExitCode> {
+    let dir = out.unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let (name, contents) = templates::render(target)?;
+    let path = dir.join(name);
+    std::fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
+    println!("wrote {}", path.display());
+    println!("{}", templates::install_hint(target));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn catalog(as_json: bool) -> Result<ExitCode> {
+    let catalog = Catalog::builtin();
+    if as_json {
+        let entries: Vec<_> = catalog.entries().collect();
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<[String; 5]> = catalog
+        .entries()
+        .map(|e| {
+            let hosts: Vec<String> = e.hosts.iter().map(ToString::to_string).collect();
+            [
+                e.id.to_string(),
+                e.name.to_string(),
+                hosts.join(" "),
+                e.path_prefix.as_deref().unwrap_or("-").to_owned(),
+                e.logout_url.as_deref().unwrap_or("-").to_owned(),
+            ]
+        })
+        .collect();
+    let header = ["ID", "NAME", "HOSTS", "PATH", "LOGOUT"].map(String::from);
+    let widths: Vec<usize> = (0..5)
+        .map(|i| {
+            rows.iter()
+                .chain([&header])
+                .map(|r| if i == 2 { 0 } else { r[i].chars().count() })
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in std::iter::once(&header).chain(&rows) {
+        // Hosts last: the only long column, left to wrap.
+        println!(
+            "{:w0$}  {:w1$}  {:w3$}  {:w4$}  {}",
+            row[0],
+            row[1],
+            row[3],
+            row[4],
+            row[2],
+            w0 = widths[0],
+            w1 = widths[1],
+            w3 = widths[3],
+            w4 = widths[4]
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn score(password: Option<String>, stdin: bool, user_inputs: &[String], as_json: bool) -> Result<ExitCode> {
+    let password = if stdin {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).context("cannot read standard input")?;
+        s.lines().next().unwrap_or("").to_owned()
+    } else {
+        password.unwrap_or_default()
+    };
+    let inputs: Vec<&str> = user_inputs.iter().map(String::as_str).collect();
+    let s = crm_guard_score::score(&password, &inputs);
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("score:       {}/4", s.score);
+    println!("crack time:  {} (offline, slow hash)", human_duration(s.crack_seconds));
+    println!("length:      {}", s.length);
+    println!("warning:     {}", s.warning.unwrap_or("-"));
+    println!("suggestions: {}", if s.suggestions.is_empty() { "-".into() } else { s.suggestions.join(", ") });
+    Ok(ExitCode::SUCCESS)
+}
+
+fn human_duration(secs: f64) -> String {
+    const UNITS: [(f64, &str); 6] = [
+        (31_536_000.0 * 100.0, "centuries"),
+        (31_536_000.0, "years"),
+        (2_592_000.0, "months"),
+        (86_400.0, "days"),
+        (3600.0, "hours"),
+        (60.0, "minutes"),
+    ];
+    if secs < 1.0 {
+        return "less than a second".into();
+    }
+    for (unit, name) in UNITS {
+        if secs >= unit {
+            return if name == "centuries" {
+                name.into()
+            } else {
+                format!("{:.0} {name}", (secs / unit).floor())
+            };
+        }
+    }
+    format!("{secs:.0} seconds")
+}

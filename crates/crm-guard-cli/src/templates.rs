@@ -1,0 +1,117 @@
+//! Ready-to-deploy policy files, generated from the key table's example values.
+
+use anyhow::Result;
+use clap::ValueEnum;
+use crm_guard_core::policy::{example_policy, EXTENSION_ID};
+use serde_json::{json, Value};
+
+use crate::policy_file::reg_quote;
+
+/// Where the policy is deployed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    ChromeWindows,
+    EdgeWindows,
+    ChromeMacos,
+    ChromeLinux,
+    Firefox,
+}
+
+/// The file name and contents for `target`.
+pub fn render(target: Target) -> Result<(&'static str, Vec<u8>)> {
+    let policy = example_policy();
+    Ok(match target {
+        Target::ChromeWindows => ("crm-guard-chrome.reg", reg(r"Google\Chrome", &policy).into_bytes()),
+        Target::EdgeWindows => ("crm-guard-edge.reg", reg(r"Microsoft\Edge", &policy).into_bytes()),
+        Target::ChromeMacos => ("crm-guard.mobileconfig", mobileconfig(&policy)?),
+        Target::ChromeLinux => {
+            let v = json!({ "3rdparty": { "extensions": { EXTENSION_ID: policy } } });
+            ("crm-guard.json", (serde_json::to_string_pretty(&v)? + "\n").into_bytes())
+        }
+        Target::Firefox => {
+            let v = json!({ "policies": { "3rdparty": { "Extensions": { EXTENSION_ID: policy } } } });
+            ("policies.json", (serde_json::to_string_pretty(&v)? + "\n").into_bytes())
+        }
+    })
+}
+
+/// Where the file goes, for the message after writing it.
+pub fn install_hint(target: Target) -> &'static str {
+    match target {
+        Target::ChromeWindows | Target::EdgeWindows => {
+            "import with `reg import` or deploy with Group Policy Preferences"
+        }
+        Target::ChromeMacos => "deploy with your MDM (or install the profile in System Settings)",
+        Target::ChromeLinux => {
+            "copy to /etc/opt/chrome/policies/managed/ (Chrome) or /etc/chromium/policies/managed/"
+        }
+        Target::Firefox => "copy to the Firefox `distribution/` folder, or /etc/firefox/policies/ on Linux",
+    }
+}
+
+fn reg(vendor: &str, policy: &Value) -> String {
+    let mut out = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
+    out += &format!(
+        "[HKEY_LOCAL_MACHINE\\Software\\Policies\\{vendor}\\3rdparty\\extensions\\{EXTENSION_ID}\\policy]\r\n"
+    );
+    for (key, value) in policy.as_object().into_iter().flatten() {
+        let data = match value {
+            Value::Bool(b) => format!("dword:{:08x}", u32::from(*b)),
+            Value::Number(n) => format!("dword:{:08x}", n.as_u64().unwrap_or(0)),
+            Value::String(s) => reg_quote(s),
+            // Lists as JSON text in a REG_SZ, which Chrome parses for list-typed policies.
+            other => reg_quote(&other.to_string()),
+        };
+        out += &format!("{}={data}\r\n", reg_quote(key));
+    }
+    out
+}
+
+fn mobileconfig(policy: &Value) -> Result<Vec<u8>> {
+    let domain = format!("com.google.Chrome.extensions.{EXTENSION_ID}");
+    let mut payload = plist::Dictionary::new();
+    for (k, v) in [
+        ("PayloadType", plist::Value::String(domain.clone())),
+        ("PayloadIdentifier", plist::Value::String(format!("{domain}.policy"))),
+        ("PayloadUUID", plist::Value::String("6B7F1C2E-3C1A-4E0B-9C55-2F6A0C1D7E01".into())),
+        ("PayloadVersion", plist::Value::Integer(1.into())),
+        ("PayloadDisplayName", plist::Value::String("CRM Guard policy".into())),
+    ] {
+        payload.insert(k.into(), v);
+    }
+    for (k, v) in policy.as_object().into_iter().flatten() {
+        payload.insert(k.clone(), json_to_plist(v));
+    }
+    let mut root = plist::Dictionary::new();
+    for (k, v) in [
+        ("PayloadContent", plist::Value::Array(vec![plist::Value::Dictionary(payload)])),
+        ("PayloadType", plist::Value::String("Configuration".into())),
+        ("PayloadIdentifier", plist::Value::String("com.crm-guard.policy".into())),
+        ("PayloadUUID", plist::Value::String("0F1E2D3C-4B5A-4968-8776-A5B4C3D2E1F0".into())),
+        ("PayloadVersion", plist::Value::Integer(1.into())),
+        ("PayloadDisplayName", plist::Value::String("CRM Guard".into())),
+        ("PayloadScope", plist::Value::String("System".into())),
+    ] {
+        root.insert(k.into(), v);
+    }
+    let mut out = Vec::new();
+    plist::Value::Dictionary(root).to_writer_xml(&mut out)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn json_to_plist(v: &Value) -> plist::Value {
+    match v {
+        Value::Null => plist::Value::String(String::new()),
+        Value::Bool(b) => plist::Value::Boolean(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => plist::Value::Integer(i.into()),
+            None => plist::Value::Real(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::String(s) => plist::Value::String(s.clone()),
+        Value::Array(a) => plist::Value::Array(a.iter().map(json_to_plist).collect()),
+        Value::Object(m) => {
+            plist::Value::Dictionary(m.iter().map(|(k, v)| (k.clone(), json_to_plist(v))).collect())
+        }
+    }
+}

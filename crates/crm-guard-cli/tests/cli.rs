@@ -1,0 +1,176 @@
+//! Runs the real `crm-guard` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use crm_guard_core::policy::EXTENSION_ID;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crm-guard")).args(args).output().expect("run crm-guard")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh directory under the target dir for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, contents).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn every_template_passes_check() {
+    let dir = scratch("templates");
+    let out = dir.to_string_lossy().into_owned();
+    for (target, file) in [
+        ("chrome-windows", "crm-guard-chrome.reg"),
+        ("edge-windows", "crm-guard-edge.reg"),
+        ("chrome-macos", "crm-guard.mobileconfig"),
+        ("chrome-linux", "crm-guard.json"),
+        ("firefox", "policies.json"),
+    ] {
+        let o = run(&["policy", "template", "--for", target, "--out", &out]);
+        assert!(o.status.success(), "{target}: {}", stderr(&o));
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(EXTENSION_ID), "{target}: no extension id");
+        let o = run(&["policy", "check", &path.to_string_lossy()]);
+        assert_eq!(o.status.code(), Some(0), "{target}: {}{}", stdout(&o), stderr(&o));
+        assert!(stdout(&o).contains("ok: 22 settings, no errors"), "{target}: {}", stdout(&o));
+    }
+    let edge = std::fs::read_to_string(dir.join("crm-guard-edge.reg")).unwrap();
+    assert!(edge.contains(r"HKEY_LOCAL_MACHINE\Software\Policies\Microsoft\Edge\3rdparty\extensions\"));
+    let chrome = std::fs::read_to_string(dir.join("crm-guard-chrome.reg")).unwrap();
+    assert!(chrome.contains(r"HKEY_LOCAL_MACHINE\Software\Policies\Google\Chrome\3rdparty\extensions\"));
+}
+
+#[test]
+fn check_reports_each_error_and_exits_1() {
+    let dir = scratch("check-bad");
+    let f = write(
+        &dir,
+        "bad.json",
+        r#"{"idleTimeoutMinutes": "never", "logoutOnLock": false, "colour": 1,
+            "reportingUrl": "http://siem.acme.com/", "httpsExceptionHosts": ["*.com", "ok.acme.com"]}"#,
+    );
+    let o = run(&["policy", "check", &f]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    for needle in [
+        "error: idleTimeoutMinutes",
+        "expected an integer, found a string",
+        "15 (the default, locked)",
+        "error: colour",
+        "not a CRM Guard setting",
+        "must be an https:// URL",
+        "would match a whole public suffix",
+        "entry skipped",
+        "\"logoutOnLock\": false",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in\n{out}");
+    }
+    let o = run(&["policy", "check", "--json", &f]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["settings"]["idleTimeoutMinutes"], 15);
+    assert!(v["locked"].as_array().unwrap().contains(&"idleTimeoutMinutes".into()));
+}
+
+#[test]
+fn unreadable_files_exit_2() {
+    let dir = scratch("check-unreadable");
+    let cases = [
+        (dir.join("missing.json").to_string_lossy().into_owned(), "cannot read"),
+        (write(&dir, "broken.json", "{ not json"), "not valid JSON"),
+        (write(&dir, "broken.mobileconfig", "<?xml version=\"1.0\"?><plist><dict><key>"), "property list"),
+        (write(&dir, "broken.reg", "hello"), "not a .reg file"),
+        (
+            write(
+                &dir,
+                "nokey.reg",
+                "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\Software\\X]\r\n",
+            ),
+            "no [...\\3rdparty",
+        ),
+        (write(&dir, "ff.json", r#"{"policies": {"3rdparty": {}}}"#), "3rdparty.Extensions"),
+    ];
+    for (path, needle) in cases {
+        let o = run(&["policy", "check", &path]);
+        assert_eq!(o.status.code(), Some(2), "{path}: {}", stdout(&o));
+        assert!(stderr(&o).contains(needle), "{path}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn reg_exports_in_utf16_with_dwords_and_json_lists() {
+    let dir = scratch("check-reg");
+    let text = format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n\
+         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Google\\Chrome\\3rdparty\\extensions\\{EXTENSION_ID}\\policy]\r\n\
+         \"idleTimeoutMinutes\"=dword:0000000a\r\n\
+         \"logoutOnLock\"=dword:00000000\r\n\
+         \"httpsExceptionHosts\"=\"[\\\"legacy.acme.com\\\"]\"\r\n\
+         \"passwordMode\"=\"block\"\r\n"
+    );
+    let mut bytes = vec![0xff, 0xfe];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let f = write(&dir, "export.reg", bytes);
+    let o = run(&["policy", "check", "--json", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["settings"]["idleTimeoutMinutes"], 10);
+    assert_eq!(v["settings"]["logoutOnLock"], false);
+    assert_eq!(v["settings"]["httpsExceptionHosts"], serde_json::json!(["legacy.acme.com"]));
+    assert_eq!(v["settings"]["passwordMode"], "block");
+}
+
+#[test]
+fn catalog_table_and_json() {
+    let o = run(&["catalog"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.starts_with("ID"));
+    assert!(out.contains("salesforce") && out.contains("{origin}/secur/logout.jsp") && out.contains("/crm/"));
+    let o = run(&["catalog", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.as_array().unwrap().iter().any(|e| e["id"] == "hubspot" && e["hosts"][0] == "app.hubspot.com"));
+}
+
+#[test]
+fn score_argument_and_stdin() {
+    let o = run(&["score", "password"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("score:       0/4"), "{out}");
+    assert!(out.contains("warning:     "), "{out}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crm-guard"))
+        .args(["score", "--stdin", "--json", "--user-input", "acmecorp"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"acmecorp2024\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["score"].as_u64().unwrap() <= 2, "{v}");
+    assert_eq!(v["length"], 12);
+
+    let o = run(&["score"]);
+    assert_eq!(o.status.code(), Some(2), "clap usage error");
+}
