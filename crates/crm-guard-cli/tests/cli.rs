@@ -1,4 +1,5 @@
 //! Runs the real `crm-guard` binary.
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
