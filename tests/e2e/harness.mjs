@@ -39,6 +39,7 @@ export async function launch({
   testbed,
   extraArgs = [],
   swTimeoutMs = 10_000,
+  launchOptions = {},
 } = {}) {
   if (extensionDir) {
     await fs.access(path.join(extensionDir, 'manifest.json')).catch(() => {
@@ -59,6 +60,7 @@ export async function launch({
       headless,
       args,
       viewport: headless ? { width: 1200, height: 800 } : null,
+      ...launchOptions,
     });
   } catch (err) {
     await fs.rm(userDataDir, { recursive: true, force: true });

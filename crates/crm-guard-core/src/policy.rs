@@ -23,7 +23,7 @@ use crate::host::{HostPattern, PatternError};
 
 /// The extension's id in the stores; policy files are keyed by it. Placeholder until the id
 /// derived from the manifest key replaces it (32 characters a–p).
-pub const EXTENSION_ID: &str = "aaaabbbbccccddddeeeeffffgggghhhh";
+pub const EXTENSION_ID: &str = "kojhflkoadfcddkikeefjjgeecmhlajk";
 
 /// No string from policy is looked at beyond this many bytes (bounded memory and time).
 pub const MAX_STRING_BYTES: usize = 4 * 1024;

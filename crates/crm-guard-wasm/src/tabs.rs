@@ -1,0 +1,172 @@
+//! Per-tab state and the badge. State lives in `chrome.storage.session` (`tab:<id>`), so it
+//! survives the worker being stopped; only CRM tabs have state (non-CRM URLs are never stored).
+
+use crm_guard_core::{evaluate, Catalog, Finding, FindingKind, TabVerdict};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+
+use crate::{chrome, js_error};
+
+/// What we keep per CRM tab.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct TabState {
+    url: String,
+    findings: Vec<Finding>,
+}
+
+/// What the content script reports about its page.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageReport {
+    secure_context: bool,
+}
+
+fn key(tab_id: i32) -> String {
+    format!("tab:{tab_id}")
+}
+
+fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| js_error("serialising for JS", e))
+}
+
+/// The catalog in force. (Policy extras plug in here.)
+fn catalog() -> Catalog {
+    Catalog::builtin()
+}
+
+async fn load(tab_id: i32) -> Result<Option<TabState>, JsValue> {
+    let k = JsValue::from(key(tab_id));
+    let items = chrome::session_get(&k).await?;
+    let value = js_sys::Reflect::get(&items, &k)?;
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    // State written by an older version, or tampered with, is dropped rather than trusted.
+    Ok(serde_wasm_bindgen::from_value(value).ok())
+}
+
+async fn save(tab_id: i32, state: &TabState) -> Result<(), JsValue> {
+    let items = js_sys::Object::new();
+    js_sys::Reflect::set(&items, &key(tab_id).into(), &to_js(state)?)?;
+    chrome::session_set(&items).await?;
+    Ok(())
+}
+
+/// Evaluates the tab and paints its badge; stores state for CRM tabs, forgets the others.
+async fn apply(tab_id: i32, state: TabState) -> Result<(), JsValue> {
+    match evaluate(&catalog(), &state.url, &state.findings) {
+        Some(verdict) => {
+            save(tab_id, &state).await?;
+            paint(tab_id, &verdict).await
+        }
+        None => {
+            chrome::session_remove(&key(tab_id).into()).await?;
+            clear_badge(tab_id).await
+        }
+    }
+}
+
+async fn paint(tab_id: i32, v: &TabVerdict) -> Result<(), JsValue> {
+    let level = v.level;
+    let text = chrome::get_message(&format!("badge_{}", level.id()), &JsValue::UNDEFINED);
+    let level_name = chrome::get_message(&format!("level_{}", level.id()), &JsValue::UNDEFINED);
+    let subs = to_js(&[v.crm_name.as_str(), level_name.as_str()])?;
+    let title = chrome::get_message("badgeTitle", &subs);
+    let text_color = if level == crm_guard_core::Level::Warning { "#000000" } else { "#ffffff" };
+    chrome::set_badge_background_color(&to_js(&json!({ "tabId": tab_id, "color": level.badge_color() }))?)
+        .await?;
+    chrome::set_badge_text_color(&to_js(&json!({ "tabId": tab_id, "color": text_color }))?).await?;
+    chrome::set_title(&to_js(&json!({ "tabId": tab_id, "title": title }))?).await?;
+    // Text last: a reader polling the badge sees the level only once colour and title are set.
+    chrome::set_badge_text(&to_js(&json!({ "tabId": tab_id, "text": text }))?).await?;
+    Ok(())
+}
+
+/// Removes the tab's badge and title. Also called by the JS shell when a handler failed, so a
+/// tab never keeps a stale verdict.
+#[wasm_bindgen(js_name = clearBadge)]
+pub async fn clear_badge(tab_id: i32) -> Result<(), JsValue> {
+    let title = chrome::get_message("extName", &JsValue::UNDEFINED);
+    chrome::set_badge_text(&to_js(&json!({ "tabId": tab_id, "text": "" }))?).await?;
+    chrome::set_title(&to_js(&json!({ "tabId": tab_id, "title": title }))?).await?;
+    Ok(())
+}
+
+/// A main-frame navigation committed (`new_document`) or changed the URL within the document
+/// (single-page apps: `history.pushState`, fragment changes).
+#[wasm_bindgen(js_name = onNavigation)]
+pub async fn on_navigation(tab_id: i32, url: String, new_document: bool) -> Result<(), JsValue> {
+    let mut state = if new_document { TabState::default() } else { load(tab_id).await?.unwrap_or_default() };
+    state.url = url;
+    apply(tab_id, state).await
+}
+
+/// The content script's report on its page (`report` is untrusted input: checked here).
+#[wasm_bindgen(js_name = onPageReport)]
+pub async fn on_page_report(tab_id: i32, url: String, report: JsValue) -> Result<(), JsValue> {
+    let report: PageReport =
+        serde_wasm_bindgen::from_value(report).map_err(|e| js_error("malformed page report", e))?;
+    let mut state = load(tab_id).await?.unwrap_or_default();
+    state.url = url;
+    if !report.secure_context {
+        let f = Finding::new(FindingKind::NotSecureContext);
+        if !state.findings.contains(&f) {
+            state.findings.push(f);
+        }
+    }
+    apply(tab_id, state).await
+}
+
+/// The tab closed: forget it.
+#[wasm_bindgen(js_name = onTabRemoved)]
+pub async fn on_tab_removed(tab_id: i32) -> Result<(), JsValue> {
+    chrome::session_remove(&key(tab_id).into()).await?;
+    Ok(())
+}
+
+/// Paints every open tab we can see (CRM tabs: the extension has host access to them only).
+/// Runs at install and browser start-up, so tabs opened before the extension get a badge.
+#[wasm_bindgen(js_name = refreshAll)]
+pub async fn refresh_all() -> Result<u32, JsValue> {
+    let tabs = chrome::tabs_query(&js_sys::Object::new().into()).await?;
+    let mut painted = 0;
+    for tab in js_sys::Array::from(&tabs).iter() {
+        let id = js_sys::Reflect::get(&tab, &"id".into())?.as_f64();
+        let url = js_sys::Reflect::get(&tab, &"url".into())?.as_string();
+        if let (Some(id), Some(url)) = (id, url) {
+            let tab_id = id as i32;
+            let mut state = load(tab_id).await?.unwrap_or_default();
+            state.url = url;
+            apply(tab_id, state).await?;
+            painted += 1;
+        }
+    }
+    Ok(painted)
+}
+
+/// The verdict for a tab, for the popup: `null` when it is not a CRM tab.
+#[wasm_bindgen]
+pub async fn verdict(tab_id: i32) -> Result<JsValue, JsValue> {
+    let Some(state) = load(tab_id).await? else { return Ok(JsValue::NULL) };
+    match evaluate(&catalog(), &state.url, &state.findings) {
+        Some(v) => to_js(&v),
+        None => Ok(JsValue::NULL),
+    }
+}
+
+/// The pure verdict for a URL and findings (benchmarks and diagnostics).
+#[wasm_bindgen(js_name = evaluateUrl)]
+pub fn evaluate_url(url: &str, findings: JsValue) -> Result<JsValue, JsValue> {
+    let findings: Vec<Finding> = if findings.is_undefined() || findings.is_null() {
+        Vec::new()
+    } else {
+        serde_wasm_bindgen::from_value(findings).map_err(|e| js_error("malformed findings", e))?
+    };
+    match evaluate(&catalog(), url, &findings) {
+        Some(v) => to_js(&v),
+        None => Ok(JsValue::NULL),
+    }
+}

@@ -1,0 +1,3 @@
+import { localise } from './i18n.js';
+
+localise();

@@ -1,0 +1,47 @@
+// Popup: asks the worker for the current tab's verdict and explains each finding.
+import { localise, t } from './i18n.js';
+
+localise();
+
+async function currentTabId() {
+  const param = new URLSearchParams(location.search).get('tabId');
+  if (param !== null) return Number(param);
+  const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+  return tab?.id;
+}
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function render(v) {
+  const main = document.getElementById('main');
+  main.replaceChildren();
+  if (!v) {
+    main.append(el('p', 'none', t('popupNotCrm')));
+    return;
+  }
+  main.append(el('span', `level ${v.level}`, t(`level_${v.level}`)));
+  main.append(el('p', 'crm', v.lookalike ? t('popupImitates', [v.crmName]) : v.crmName));
+  main.append(el('p', 'host', v.host));
+  if (v.findings.length === 0) {
+    main.append(el('p', 'ok', t('popupNoFindings')));
+    return;
+  }
+  const list = el('ul', 'findings');
+  for (const f of v.findings) {
+    const li = el('li', f.level);
+    li.dataset.kind = f.kind;
+    li.append(el('strong', null, t(`finding_${f.kind}_title`, f.detail ? [f.detail] : undefined)));
+    li.append(el('div', 'action', t(`finding_${f.kind}_action`, f.detail ? [f.detail] : undefined)));
+    list.append(li);
+  }
+  main.append(list);
+}
+
+const tabId = await currentTabId();
+render(tabId === undefined ? null : await chrome.runtime.sendMessage({ type: 'verdict', tabId }));
+document.body.dataset.ready = 'true';

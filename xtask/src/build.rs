@@ -1,0 +1,112 @@
+//! Builds the loadable extension: WASM (release, size-optimised) → wasm-bindgen (`--target web`)
+//! → wasm-opt -Oz → `dist/extension/` (manifest.json + extension/ + wasm/) → the zip.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result};
+
+use crate::{root, run};
+
+const WASM_CRATE: &str = "crm-guard-wasm";
+const WASM_FILE: &str = "crm_guard_wasm";
+
+pub fn manifest() -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(root().join("manifest.json")).context("reading manifest.json")?;
+    serde_json::from_str(&text).context("manifest.json is not valid JSON")
+}
+
+pub fn zip_path() -> Result<PathBuf> {
+    let version = manifest()?["version"].as_str().context("manifest has no version")?.to_owned();
+    Ok(root().join(format!("dist/crm-guard-{version}.zip")))
+}
+
+/// Builds `dist/extension/` and the zip.
+pub fn extension() -> Result<()> {
+    let root = root();
+    run(Command::new("cargo")
+        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", WASM_CRATE])
+        .current_dir(&root))?;
+    let raw = root.join(format!("target/wasm32-unknown-unknown/release/{WASM_FILE}.wasm"));
+    let out = root.join("dist/extension");
+    let wasm_dir = out.join("wasm");
+    let final_wasm = wasm_dir.join(format!("{WASM_FILE}_bg.wasm"));
+
+    // wasm-bindgen + wasm-opt take ~20 s: skip them when the raw module has not changed.
+    let stale = match (std::fs::metadata(&raw), std::fs::metadata(&final_wasm)) {
+        (Ok(r), Ok(f)) => r.modified()? > f.modified()?,
+        _ => true,
+    };
+    if out.exists() {
+        std::fs::remove_dir_all(&out).ok();
+        if !stale {
+            // keep the optimised WASM across the clean
+        }
+    }
+    let cache = root.join("target/crm-guard-wasm-opt");
+    if stale || !cache.join(format!("{WASM_FILE}_bg.wasm")).exists() {
+        std::fs::create_dir_all(&cache)?;
+        run(Command::new("wasm-bindgen")
+            .args(["--target", "web", "--no-typescript", "--out-dir"])
+            .arg(&cache)
+            .arg(&raw))?;
+        let opt = root.join("tests/node_modules/.bin/wasm-opt");
+        let bg = cache.join(format!("{WASM_FILE}_bg.wasm"));
+        run(Command::new(opt).arg("-Oz").arg(&bg).arg("-o").arg(&bg))?;
+    }
+    copy_dir(&root.join("extension"), &out)?;
+    std::fs::copy(root.join("manifest.json"), out.join("manifest.json"))?;
+    copy_dir(&cache, &wasm_dir)?;
+    pack_zip(&out, &zip_path()?)?;
+    eprintln!("built {} and {}", out.display(), zip_path()?.display());
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &dest)?;
+        } else {
+            std::fs::copy(entry.path(), &dest)
+                .with_context(|| format!("copying {} to {}", entry.path().display(), dest.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn files_under(dir: &Path, base: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files_under(&path, base, out)?;
+        } else {
+            out.push(path.strip_prefix(base)?.to_path_buf());
+        }
+    }
+    Ok(())
+}
+
+fn pack_zip(dir: &Path, zip_file: &Path) -> Result<()> {
+    let mut files = Vec::new();
+    files_under(dir, dir, &mut files)?;
+    files.sort();
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(zip_file)?);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for rel in files {
+        zip.start_file(rel.to_string_lossy(), options)?;
+        zip.write_all(&std::fs::read(dir.join(&rel))?)?;
+    }
+    zip.finish()?;
+    Ok(())
+}
+
+pub fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes)?;
+    Ok(enc.finish()?.len())
+}

@@ -1,0 +1,138 @@
+//! `cargo xtask`: the project's build system, in Rust.
+//!
+//! - `run`   builds the extension and runs it in Chromium against the bundled demo CRM.
+//! - `test`  runs every test: native Rust tests, tidy checks, then the real-browser e2e suite.
+//! - `build` builds `dist/extension/` and `dist/crm-guard-<version>.zip` only.
+//! - `bench` prints size and timing figures, with peers in the same run.
+//!
+//! Each command first installs what is missing on a fresh Debian machine (wasm target,
+//! the wasm-bindgen CLI matching Cargo.lock, Chromium and Xvfb, npm packages).
+
+mod build;
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cmd = args.first().map(String::as_str).unwrap_or("help");
+    let rest = &args[args.len().min(1)..];
+    match cmd {
+        "build" => {
+            setup::ensure_build_tools()?;
+            build::extension()?;
+        }
+        "run" => {
+            setup::ensure_all()?;
+            build::extension()?;
+            run_demo(rest)?;
+        }
+        "test" => test(rest)?,
+        "bench" => {
+            setup::ensure_all()?;
+            build::extension()?;
+            bench()?;
+        }
+        _ => {
+            eprintln!("usage: cargo xtask <run|test|build|bench>");
+            if cmd != "help" {
+                bail!("unknown command `{cmd}`");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repo").to_path_buf()
+}
+
+/// Runs a command, echoing it, failing with context when it fails.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("$ {}", describe(cmd));
+    let status = cmd.status().with_context(|| format!("could not start `{}`", describe(cmd)))?;
+    if !status.success() {
+        bail!("`{}` failed ({status})", describe(cmd));
+    }
+    Ok(())
+}
+
+fn describe(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|s| s.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `node` run in `tests/`, under Xvfb when there is no display (chrome.idle needs a real
+/// display server; headless Chromium never reports idle).
+fn node_in_tests(args: &[&str], want_display: bool) -> Command {
+    let tests = root().join("tests");
+    let mut cmd = if want_display && std::env::var_os("DISPLAY").is_none() {
+        let mut c = Command::new("xvfb-run");
+        c.args(["-a", "-s", "-screen 0 1280x900x24", "node"]);
+        c
+    } else {
+        Command::new("node")
+    };
+    cmd.args(args).current_dir(tests);
+    cmd
+}
+
+fn run_demo(rest: &[String]) -> Result<()> {
+    let mut args = vec!["e2e/demo.mjs"];
+    args.extend(rest.iter().map(String::as_str));
+    run(&mut node_in_tests(&args, false))
+}
+
+fn test(rest: &[String]) -> Result<()> {
+    setup::ensure_all()?;
+    // 1. Native: every crate's unit and integration tests, the tidy checks (xtask's own tests).
+    run(Command::new("cargo")
+        .args(["test", "--workspace", "--exclude", "crm-guard-wasm"])
+        .current_dir(root()))?;
+    // 2. The WASM artefact, then the real browser.
+    build::extension()?;
+    let mut args = vec!["--test", "--test-concurrency=1", "--test-reporter=spec"];
+    let files: Vec<String> = if rest.is_empty() {
+        e2e_files()?
+    } else {
+        rest.iter().map(|f| format!("e2e/{}", f.trim_start_matches("e2e/"))).collect()
+    };
+    args.extend(files.iter().map(String::as_str));
+    run(&mut node_in_tests(&args, true))
+}
+
+fn e2e_files() -> Result<Vec<String>> {
+    let mut files: Vec<String> = std::fs::read_dir(root().join("tests/e2e"))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".test.mjs"))
+        .map(|n| format!("e2e/{n}"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn bench() -> Result<()> {
+    let dist = root().join("dist");
+    let wasm = std::fs::read(dist.join("extension/wasm/crm_guard_wasm_bg.wasm"))?;
+    let gz = build::gzip_len(&wasm)?;
+    let zip = std::fs::metadata(build::zip_path()?)?.len();
+    println!("## Artefact sizes");
+    println!("| artefact | bytes | KiB |");
+    println!("|---|---:|---:|");
+    println!("| WASM (wasm-opt -Oz) | {} | {:.0} |", wasm.len(), wasm.len() as f64 / 1024.0);
+    println!("| WASM gzip -9 | {gz} | {:.0} |", gz as f64 / 1024.0);
+    println!("| extension zip | {zip} | {:.0} |", zip as f64 / 1024.0);
+    println!();
+    run(&mut node_in_tests(&["bench/run.mjs"], true))
+}
+
+#[cfg(test)]
+mod tidy;

@@ -1,0 +1,93 @@
+//! Installs what a fresh Debian machine lacks. Each step checks first, so a prepared machine
+//! pays nothing.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::{root, run};
+
+/// What `build` needs: the wasm target, the matching wasm-bindgen CLI, npm packages (binaryen).
+pub fn ensure_build_tools() -> Result<()> {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    ensure_npm_packages()
+}
+
+/// Everything: build tools plus Chromium and Xvfb for the real-browser suite.
+pub fn ensure_all() -> Result<()> {
+    ensure_build_tools()?;
+    ensure_chromium()
+}
+
+fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    Ok(())
+}
+
+/// The wasm-bindgen version pinned in Cargo.lock: the CLI must match it exactly.
+pub fn locked_wasm_bindgen_version() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = ")) {
+                return Ok(v.trim_matches('"').to_owned());
+            }
+        }
+    }
+    bail!("wasm-bindgen is not in Cargo.lock")
+}
+
+fn ensure_wasm_bindgen() -> Result<()> {
+    let want = locked_wasm_bindgen_version()?;
+    let have = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if have.split_whitespace().nth(1) != Some(want.as_str()) {
+        // Not --locked: one of its locked dependencies is missing from the registry here.
+        run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &want]))?;
+    }
+    Ok(())
+}
+
+fn ensure_npm_packages() -> Result<()> {
+    let tests = root().join("tests");
+    let stamp = tests.join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::metadata(&stamp), std::fs::metadata(tests.join("package-lock.json"))) {
+        (Ok(s), Ok(l)) => s.modified()? >= l.modified()?,
+        _ => false,
+    };
+    if !fresh {
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&tests))?;
+    }
+    Ok(())
+}
+
+fn ensure_chromium() -> Result<()> {
+    let missing: Vec<&str> = [("/usr/bin/chromium", "chromium"), ("/usr/bin/xvfb-run", "xvfb")]
+        .into_iter()
+        .filter(|(path, _)| !Path::new(path).exists())
+        .map(|(_, pkg)| pkg)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let is_root = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
+    if !is_root {
+        bail!("missing {}: run `sudo apt-get install -y {}`", missing.join(", "), missing.join(" "));
+    }
+    run(Command::new("apt-get").args(["update", "-q"]))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args(&missing)
+        .arg("xauth"))
+}

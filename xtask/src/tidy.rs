@@ -1,0 +1,111 @@
+//! Architecture invariants and consistency checks, written as tests (run by `cargo xtask test`).
+
+use std::process::Command;
+
+use crate::root;
+
+/// The core decides everything and must stay free of browser bindings.
+#[test]
+fn core_has_no_browser_bindings() {
+    for krate in ["crm-guard-core"] {
+        for target in ["x86_64-unknown-linux-gnu", "wasm32-unknown-unknown"] {
+            let out = Command::new("cargo")
+                .args([
+                    "tree",
+                    "-p",
+                    krate,
+                    "--edges",
+                    "normal,build",
+                    "--prefix",
+                    "none",
+                    "--target",
+                    target,
+                ])
+                .current_dir(root())
+                .output()
+                .expect("cargo tree runs");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let tree = String::from_utf8_lossy(&out.stdout);
+            for banned in ["wasm-bindgen ", "web-sys ", "js-sys "] {
+                assert!(!tree.contains(banned), "{krate} depends on {banned}on {target}:\n{tree}");
+            }
+        }
+    }
+}
+
+/// Every catalog host is covered by the manifest's host permissions and content scripts.
+#[test]
+fn manifest_covers_catalog() {
+    let manifest = crate::build::manifest().unwrap();
+    let hosts: Vec<&str> =
+        manifest["host_permissions"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let scripts: Vec<&str> = manifest["content_scripts"][0]["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for entry in crm_guard_core::catalog::BUILTIN {
+        for pattern in entry.hosts.iter() {
+            let want = match pattern {
+                crm_guard_core::HostPattern::Exact(h) => format!("*://{h}/*"),
+                crm_guard_core::HostPattern::Subdomains(s) => format!("*://*.{s}/*"),
+            };
+            assert!(hosts.contains(&want.as_str()), "host_permissions lacks {want} ({})", entry.id);
+            assert!(scripts.contains(&want.as_str()), "content_scripts lacks {want} ({})", entry.id);
+        }
+    }
+    assert!(!hosts.iter().any(|h| h.contains("<all_urls>") || *h == "*://*/*"), "least privilege");
+}
+
+/// The manifest version is the workspace version; the key gives the documented stable id.
+#[test]
+fn manifest_version_and_id() {
+    let manifest = crate::build::manifest().unwrap();
+    assert_eq!(manifest["version"], env!("CARGO_PKG_VERSION"));
+    let key = manifest["key"].as_str().unwrap();
+    assert_eq!(extension_id(key), crm_guard_core::policy::EXTENSION_ID);
+}
+
+/// Every finding kind and level has its messages in every locale, and locales have the same keys.
+#[test]
+fn locales_are_complete() {
+    let load = |lang: &str| -> serde_json::Map<String, serde_json::Value> {
+        let path = root().join(format!("extension/_locales/{lang}/messages.json"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let en = load("en");
+    let fr = load("fr");
+    let mut en_keys: Vec<_> = en.keys().collect();
+    let mut fr_keys: Vec<_> = fr.keys().collect();
+    en_keys.sort();
+    fr_keys.sort();
+    assert_eq!(en_keys, fr_keys, "en and fr must have the same message keys");
+    for kind in crm_guard_core::FindingKind::ALL {
+        for part in ["title", "action"] {
+            let k = format!("finding_{}_{part}", kind.id());
+            assert!(en.contains_key(&k), "missing message {k}");
+        }
+    }
+    for level in
+        [crm_guard_core::Level::Secure, crm_guard_core::Level::Warning, crm_guard_core::Level::AtRisk]
+    {
+        assert!(en.contains_key(&format!("level_{}", level.id())));
+        assert!(en.contains_key(&format!("badge_{}", level.id())));
+    }
+}
+
+/// Chromium's id for an unpacked extension with a `key`: sha256 of the DER public key, first
+/// 32 hex digits mapped 0-f → a-p.
+fn extension_id(key_b64: &str) -> String {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("printf %s '{key_b64}' | base64 -d | sha256sum"))
+        .output()
+        .expect("sha256sum runs");
+    String::from_utf8_lossy(&out.stdout)
+        .chars()
+        .take(32)
+        .map(|c| (b'a' + c.to_digit(16).unwrap() as u8) as char)
+        .collect()
+}
