@@ -9,7 +9,7 @@
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { launch, REPO } from './harness.mjs';
+import { DIST, launch } from './harness.mjs';
 import { HTTP_CRM_HOST, startTestbed } from '../testbed/server.mjs';
 
 const TABS = [
@@ -41,8 +41,8 @@ function table(rows) {
 }
 
 async function main() {
-  const extensionDir = path.resolve(option('--extension', path.join(REPO, 'dist', 'extension')));
-  const outDir = path.resolve(option('--out', path.join(REPO, 'dist', 'demo')));
+  const extensionDir = path.resolve(option('--extension', path.join(DIST, 'extension')));
+  const outDir = path.resolve(option('--out', path.join(DIST, 'demo')));
   const headless = process.argv.includes('--headless') || !process.env.DISPLAY;
 
   const testbed = await startTestbed();

@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Where `cargo xtask build` put the extension (`$CRM_GUARD_DIST`, default `dist/`). */
+export const DIST = process.env.CRM_GUARD_DIST ?? path.join(REPO, 'dist');
 export const CHROMIUM = process.env.CRM_GUARD_CHROMIUM ?? '/usr/bin/chromium';
 
 export const BASE_ARGS = [
@@ -34,7 +36,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  *          extraArgs?: string[], swTimeoutMs?: number}} [opts]
  */
 export async function launch({
-  extensionDir = path.join(REPO, 'dist', 'extension'),
+  extensionDir = path.join(DIST, 'extension'),
   headless = true,
   testbed,
   extraArgs = [],

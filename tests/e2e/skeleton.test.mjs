@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { launch, REPO } from './harness.mjs';
+import { DIST, launch } from './harness.mjs';
 import { startTestbed, HTTP_CRM_HOST } from '../testbed/server.mjs';
 
 const GREEN = [0x1e, 0x7e, 0x34, 0xff];
@@ -99,8 +99,8 @@ describe('walking skeleton', () => {
     assert.ok(scheme, 'insecureScheme listed');
     assert.match(scheme[1], /without encryption/);
     assert.match(scheme[1], /https:\/\//, 'says what to do');
-    await fs.mkdir(path.join(REPO, 'dist', 'demo'), { recursive: true });
-    await popup.screenshot({ path: path.join(REPO, 'dist', 'demo', 'e2e-popup-at-risk.png') });
+    await fs.mkdir(path.join(DIST, 'demo'), { recursive: true });
+    await popup.screenshot({ path: path.join(DIST, 'demo', 'e2e-popup-at-risk.png') });
     await popup.close();
   });
 
@@ -142,7 +142,7 @@ describe('tabs open before the extension started', () => {
       const page = await b.context.newPage();
       await page.goto(SF);
       const cdp = await b.context.browser().newBrowserCDPSession();
-      const { id } = await cdp.send('Extensions.loadUnpacked', { path: path.join(REPO, 'dist', 'extension') });
+      const { id } = await cdp.send('Extensions.loadUnpacked', { path: path.join(DIST, 'extension') });
       // Read the badge from one of the extension's own pages (it may use chrome.action and chrome.tabs).
       const sw = await b.context.newPage();
       await sw.goto(`chrome-extension://${id}/options.html`);

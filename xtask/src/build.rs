@@ -17,9 +17,14 @@ pub fn manifest() -> Result<serde_json::Value> {
     serde_json::from_str(&text).context("manifest.json is not valid JSON")
 }
 
+/// `dist/`, or `$CRM_GUARD_DIST` (lets parallel work trees build side by side).
+pub fn dist() -> PathBuf {
+    std::env::var_os("CRM_GUARD_DIST").map(PathBuf::from).unwrap_or_else(|| root().join("dist"))
+}
+
 pub fn zip_path() -> Result<PathBuf> {
     let version = manifest()?["version"].as_str().context("manifest has no version")?.to_owned();
-    Ok(root().join(format!("dist/crm-guard-{version}.zip")))
+    Ok(dist().join(format!("crm-guard-{version}.zip")))
 }
 
 /// Builds `dist/extension/` and the zip.
@@ -28,8 +33,10 @@ pub fn extension() -> Result<()> {
     run(Command::new("cargo")
         .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", WASM_CRATE])
         .current_dir(&root))?;
-    let raw = root.join(format!("target/wasm32-unknown-unknown/release/{WASM_FILE}.wasm"));
-    let out = root.join("dist/extension");
+    let target_dir =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let raw = target_dir.join(format!("wasm32-unknown-unknown/release/{WASM_FILE}.wasm"));
+    let out = dist().join("extension");
     let wasm_dir = out.join("wasm");
     let final_wasm = wasm_dir.join(format!("{WASM_FILE}_bg.wasm"));
 
@@ -39,12 +46,9 @@ pub fn extension() -> Result<()> {
         _ => true,
     };
     if out.exists() {
-        std::fs::remove_dir_all(&out).ok();
-        if !stale {
-            // keep the optimised WASM across the clean
-        }
+        std::fs::remove_dir_all(&out).with_context(|| format!("cleaning {}", out.display()))?;
     }
-    let cache = root.join("target/crm-guard-wasm-opt");
+    let cache = target_dir.join("crm-guard-wasm-opt");
     if stale || !cache.join(format!("{WASM_FILE}_bg.wasm")).exists() {
         std::fs::create_dir_all(&cache)?;
         run(Command::new("wasm-bindgen")

@@ -120,7 +120,7 @@ fn e2e_files() -> Result<Vec<String>> {
 }
 
 fn bench() -> Result<()> {
-    let dist = root().join("dist");
+    let dist = build::dist();
     let wasm = std::fs::read(dist.join("extension/wasm/crm_guard_wasm_bg.wasm"))?;
     let gz = build::gzip_len(&wasm)?;
     let zip = std::fs::metadata(build::zip_path()?)?.len();

@@ -23,6 +23,16 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "storage", "session"], js_name = remove, catch)]
     pub async fn session_remove(keys: &JsValue) -> Result<JsValue, JsValue>;
 
+    // chrome.storage.local (persistent: user options, event log)
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = get, catch)]
+    pub async fn local_get(keys: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = set, catch)]
+    pub async fn local_set(items: &JsValue) -> Result<JsValue, JsValue>;
+
+    // chrome.storage.managed (IT policy; read-only)
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "managed"], js_name = get, catch)]
+    pub async fn managed_get(keys: &JsValue) -> Result<JsValue, JsValue>;
+
     // chrome.tabs
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = query, catch)]
     pub async fn tabs_query(query: &JsValue) -> Result<JsValue, JsValue>;

@@ -3,6 +3,8 @@
 //! ask `crm-guard-core` for the verdict and paint the badge. No decision is made here.
 
 mod chrome;
+mod events;
+mod settings;
 mod tabs;
 
 use std::cell::RefCell;
@@ -30,11 +32,20 @@ pub fn last_panic() -> Option<String> {
     LAST_PANIC.with(|p| p.borrow().clone())
 }
 
+/// Serialises a value for JS (plain objects, not Maps).
+pub(crate) fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| js_error("serialising for JS", e))
+}
+
 /// Converts any error into a JS `Error` with context. The one place errors cross the boundary.
 pub(crate) fn js_error(context: &str, err: impl std::fmt::Debug) -> JsValue {
     js_sys::Error::new(&format!("{context}: {err:?}")).into()
 }
 
+pub use events::*;
+pub use settings::*;
 pub use tabs::*;
 
 /// Panics on purpose: lets the end-to-end suite prove a panic is reported with context and

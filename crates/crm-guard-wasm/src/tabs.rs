@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 
-use crate::{chrome, js_error};
+use crate::{chrome, js_error, settings, to_js};
 
 /// What we keep per CRM tab.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -26,15 +26,9 @@ fn key(tab_id: i32) -> String {
     format!("tab:{tab_id}")
 }
 
-fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| js_error("serialising for JS", e))
-}
-
-/// The catalog in force. (Policy extras plug in here.)
-fn catalog() -> Catalog {
-    Catalog::builtin()
+/// The catalog in force: built-in entries, plus self-hosted CRMs and minus disabled ones from policy.
+async fn catalog() -> Result<Catalog, JsValue> {
+    Ok(settings::current().await?.settings.catalog())
 }
 
 async fn load(tab_id: i32) -> Result<Option<TabState>, JsValue> {
@@ -57,7 +51,7 @@ async fn save(tab_id: i32, state: &TabState) -> Result<(), JsValue> {
 
 /// Evaluates the tab and paints its badge; stores state for CRM tabs, forgets the others.
 async fn apply(tab_id: i32, state: TabState) -> Result<(), JsValue> {
-    match evaluate(&catalog(), &state.url, &state.findings) {
+    match evaluate(&catalog().await?, &state.url, &state.findings) {
         Some(verdict) => {
             save(tab_id, &state).await?;
             paint(tab_id, &verdict).await
@@ -151,7 +145,7 @@ pub async fn refresh_all() -> Result<u32, JsValue> {
 #[wasm_bindgen]
 pub async fn verdict(tab_id: i32) -> Result<JsValue, JsValue> {
     let Some(state) = load(tab_id).await? else { return Ok(JsValue::NULL) };
-    match evaluate(&catalog(), &state.url, &state.findings) {
+    match evaluate(&catalog().await?, &state.url, &state.findings) {
         Some(v) => to_js(&v),
         None => Ok(JsValue::NULL),
     }
@@ -159,13 +153,13 @@ pub async fn verdict(tab_id: i32) -> Result<JsValue, JsValue> {
 
 /// The pure verdict for a URL and findings (benchmarks and diagnostics).
 #[wasm_bindgen(js_name = evaluateUrl)]
-pub fn evaluate_url(url: &str, findings: JsValue) -> Result<JsValue, JsValue> {
+pub async fn evaluate_url(url: String, findings: JsValue) -> Result<JsValue, JsValue> {
     let findings: Vec<Finding> = if findings.is_undefined() || findings.is_null() {
         Vec::new()
     } else {
         serde_wasm_bindgen::from_value(findings).map_err(|e| js_error("malformed findings", e))?
     };
-    match evaluate(&catalog(), url, &findings) {
+    match evaluate(&catalog().await?, &url, &findings) {
         Some(v) => to_js(&v),
         None => Ok(JsValue::NULL),
     }

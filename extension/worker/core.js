@@ -1,0 +1,53 @@
+// The one WASM instance of the worker, the guarded runner every handler uses, and the message
+// router. Feature modules (worker/*.js) register their listeners when they are evaluated, which
+// is synchronous, at the top level of the worker: no event that wakes the worker is lost.
+import init, * as core from '../wasm/crm_guard_wasm.js';
+
+export { core };
+
+// Started at once, awaited inside each handler (top-level await kills service workers).
+export const ready = init({ module_or_path: new URL('../wasm/crm_guard_wasm_bg.wasm', import.meta.url) });
+
+/**
+ * Runs one forwarded event. A failure (or a panic trapped in WASM) is reported with context, and
+ * the tab's badge is cleared so it never shows a stale verdict.
+ */
+export async function run(what, tabId, fn) {
+  try {
+    await ready;
+    return await fn();
+  } catch (err) {
+    console.error(`[crm-guard] ${what} failed${tabId >= 0 ? ` for tab ${tabId}` : ''}:`, err, core.lastPanic?.() ?? '');
+    if (tabId >= 0) await chrome.action.setBadgeText({ tabId, text: '' }).catch(() => {});
+    return undefined;
+  }
+}
+
+const EXTENSION_ORIGIN = chrome.runtime.getURL('');
+const handlers = new Map();
+
+/**
+ * Registers the handler of one message type. `from` says who may send it:
+ * - 'page': our own extension pages (popup, options, signed-out page);
+ * - 'content': our content scripts; the handler gets the sender's tab id, frame id and URL from
+ *   the browser (`sender`), never from the message.
+ * The handler's resolved value is the reply.
+ */
+export function onMessage(type, from, handler) {
+  if (handlers.has(type)) throw new Error(`message type ${type} registered twice`);
+  handlers.set(type, { from, handler });
+}
+
+// No externally_connectable: only this extension's pages and content scripts reach here.
+chrome.runtime.onMessage.addListener((msg, sender, reply) => {
+  if (sender.id !== chrome.runtime.id || typeof msg !== 'object' || msg === null) return false;
+  const entry = handlers.get(msg.type);
+  if (!entry) return false;
+  const fromPage = typeof sender.url === 'string' && sender.url.startsWith(EXTENSION_ORIGIN);
+  if (entry.from === 'page' && !fromPage) return false;
+  if (entry.from === 'content' && (fromPage || !sender.tab)) return false;
+  const tabId = entry.from === 'content' ? sender.tab.id : -1;
+  run(`message ${msg.type}`, -1, () => entry.handler(msg, { tabId, frameId: sender.frameId, url: sender.url }))
+    .then(reply);
+  return true;
+});

@@ -1,0 +1,22 @@
+// Tabs and the badge: navigations (documents and single-page-app URL changes), closed tabs,
+// the install/start-up scan, the content script's page report, the popup's verdict request.
+import { core, onMessage, run } from './core.js';
+
+const mainFrame = (d) => d.frameId === 0 && d.tabId >= 0;
+
+chrome.webNavigation.onCommitted.addListener((d) => {
+  if (mainFrame(d)) run('navigation', d.tabId, () => core.onNavigation(d.tabId, d.url, true));
+});
+chrome.webNavigation.onHistoryStateUpdated.addListener((d) => {
+  if (mainFrame(d)) run('SPA navigation', d.tabId, () => core.onNavigation(d.tabId, d.url, false));
+});
+chrome.webNavigation.onReferenceFragmentUpdated.addListener((d) => {
+  if (mainFrame(d)) run('fragment navigation', d.tabId, () => core.onNavigation(d.tabId, d.url, false));
+});
+chrome.tabs.onRemoved.addListener((tabId) => run('tab close', -1, () => core.onTabRemoved(tabId)));
+chrome.runtime.onInstalled.addListener(() => run('install scan', -1, () => core.refreshAll()));
+chrome.runtime.onStartup.addListener(() => run('start-up scan', -1, () => core.refreshAll()));
+
+onMessage('page', 'content', (msg, from) =>
+  from.frameId === 0 ? core.onPageReport(from.tabId, from.url, msg.report) : undefined);
+onMessage('verdict', 'page', (msg) => core.verdict(Number(msg.tabId)));
