@@ -7,8 +7,11 @@ import './worker/settings.js';
 // Diagnostics for the end-to-end suite and support: callable from the worker's own realm only.
 self.crmGuard = {
   ready,
+  // performance.now() when WASM was ready (ms since this worker instance started).
+  readyAt: null,
   verdict: (tabId) => run('verdict', -1, () => core.verdict(tabId)),
   evaluateUrl: (url, findings) => ready.then(() => core.evaluateUrl(url, findings)),
   settings: () => ready.then(() => core.effectiveSettings()),
   debugPanic: (tabId) => run('debug panic', tabId, () => core.debugPanic(`tab ${tabId}`)),
 };
+ready.then(() => { self.crmGuard.readyAt = performance.now(); });
