@@ -96,7 +96,14 @@ fn test(rest: &[String]) -> Result<()> {
     run(Command::new("cargo")
         .args(["test", "--workspace", "--exclude", "crm-guard-wasm"])
         .current_dir(root()))?;
-    // 2. The WASM artefact, then the real browser.
+    // 2. The binding's own tests, compiled to WASM and run in node (release: reuses the
+    //    artefact build's dependencies).
+    let runner = "wasm-bindgen-test-runner";
+    run(Command::new("cargo")
+        .args(["test", "--release", "--target", "wasm32-unknown-unknown", "-p", "crm-guard-wasm"])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
+        .current_dir(root()))?;
+    // 3. The WASM artefact, then the real browser.
     build::extension()?;
     let mut args = vec!["--test", "--test-concurrency=1", "--test-reporter=spec"];
     let files: Vec<String> = if rest.is_empty() {
