@@ -9,11 +9,13 @@
 //! - [`fingerprint`]: PBKDF2 parameters, truncation and comparison of password fingerprints
 //!   (the KDF itself runs in the browser through WebCrypto); see `docs/password-fingerprint.md`.
 
+pub mod context;
 pub mod field;
 pub mod fingerprint;
 
 use serde::{Deserialize, Serialize};
 
+pub use context::{login_outcome, phishing_alert, user_inputs, LoginOutcome, PendingLogin};
 pub use field::{classify, FieldInfo, FieldKind};
 pub use fingerprint::{
     phishing_match, reuse_findings, truncate, upsert, CheckLimiter, StoredFingerprint, FINGERPRINT_BITS,
@@ -23,16 +25,9 @@ pub use fingerprint::{
 /// Highest zxcvbn score.
 pub const MAX_SCORE: u8 = 4;
 
-/// What happens to a password that does not meet the policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Mode {
-    /// Show the judgement; let the form submit.
-    #[default]
-    Warn,
-    /// Block the submit until the password is acceptable.
-    Block,
-}
+/// What happens to a password that does not meet the policy: the policy module's
+/// [`PasswordMode`](crate::policy::PasswordMode) (`warn` | `block`), one type for both.
+pub use crate::policy::PasswordMode as Mode;
 
 /// The password rules for new CRM passwords (merged and range-checked by the policy module).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +43,17 @@ pub struct PasswordPolicy {
 impl Default for PasswordPolicy {
     fn default() -> Self {
         PasswordPolicy { min_length: 12, min_score: 3, mode: Mode::Warn }
+    }
+}
+
+impl PasswordPolicy {
+    /// The password rules of the settings in force.
+    pub fn from_settings(s: &crate::policy::Settings) -> Self {
+        PasswordPolicy {
+            min_length: s.password_min_length,
+            min_score: s.password_min_score,
+            mode: s.password_mode,
+        }
     }
 }
 
@@ -186,6 +192,17 @@ mod tests {
         assert!(j.acceptable, "min_score above 4 means 4, not 'nothing passes'");
         let j = judge(&p, &s(Some(3), 1));
         assert_eq!(j.reasons, vec![Reason::TooWeak { min_score: 4 }]);
+    }
+
+    #[test]
+    fn policy_from_settings_uses_the_policy_enum() {
+        let mut settings = crate::policy::Settings::default();
+        assert_eq!(PasswordPolicy::from_settings(&settings), PasswordPolicy::default());
+        settings.password_mode = crate::policy::PasswordMode::Block;
+        settings.password_min_length = 16;
+        let p = PasswordPolicy::from_settings(&settings);
+        assert_eq!(p, PasswordPolicy { min_length: 16, min_score: 3, mode: Mode::Block });
+        assert_eq!(serde_json::to_value(p.mode).expect("json"), "block");
     }
 
     #[test]
