@@ -283,6 +283,22 @@ export async function launch({
       return page.evaluate((m) => chrome.runtime.sendMessage(m), msg);
     },
 
+    /**
+     * Lets plain http through to `host` (and only it) for this browser session, as after the user's
+     * "continue without encryption" on an IT exception host: CRM Guard upgrades every CRM host to https
+     * (issue 4), so tests of http CRM pages need this. A session `allow` rule above the upgrade rules.
+     */
+    async allowHttp(host) {
+      return this.evalSw(async (host) => {
+        const ids = (await chrome.declarativeNetRequest.getSessionRules()).map((r) => r.id);
+        await chrome.declarativeNetRequest.updateSessionRules({ addRules: [{
+          id: Math.max(0, ...ids) + 1, priority: 2, action: { type: 'allow' },
+          condition: { urlFilter: `|http://${host}`, requestDomains: [host],
+            resourceTypes: ['main_frame', 'sub_frame', 'stylesheet', 'script', 'image', 'font', 'xmlhttprequest', 'media', 'other'] },
+        }] });
+      }, host);
+    },
+
     async close() {
       await context.close().catch(() => {});
       await fs.rm(userDataDir, { recursive: true, force: true, maxRetries: 3 });

@@ -41,6 +41,7 @@ export const HOSTS = {
   'app.hubspot.com': 'HubSpot-like CRM page (HSTS)',
   [HTTP_CRM_HOST]: 'CRM page on http and https, no HSTS, not HSTS-preloaded',
   'crm.acme.test': 'self-hosted CRM (http and https, no HSTS)',
+  'acme.myfreshworks.com': 'Freshsales-like CRM page (HSTS), any path',
   'notls.acme.test': 'plain http only (TLS handshake refused)',
   'badcert.acme.test': 'https with the UNPINNED certificate',
   'acme.salesforce-login.com': 'phishing lookalike with a password field',
@@ -212,6 +213,9 @@ export async function startTestbed(opts = {}) {
         return sendHtml(res, crmPage('HubSpot'), secHeaders(scheme));
       case HTTP_CRM_HOST:
         return sendHtml(res, crmPage('Odoo'), { 'Content-Security-Policy': STRICT_CSP });
+      case 'acme.myfreshworks.com':
+        // Like the real service: HSTS on https (else CRM Guard rightly warns about it).
+        return sendHtml(res, crmPage('Freshsales'), secHeaders(scheme));
       case 'crm.acme.test':
         return sendHtml(res, crmPage('Acme self-hosted'), { 'Content-Security-Policy': STRICT_CSP });
       case 'notls.acme.test':
@@ -226,7 +230,8 @@ export async function startTestbed(opts = {}) {
       case 'probe.acme.test':
         if (p !== '/probe') return send(res, 404, 'text/plain', 'not found');
         if (probe === null) return res.socket?.destroy();
-        return send(res, probe.status, 'text/plain', probe.body);
+        // CORS: the extension fetches the probe from its service worker without host permission.
+        return send(res, probe.status, 'text/plain', probe.body, { 'Access-Control-Allow-Origin': '*' });
       case 'reports.acme.test':
         if (p !== '/report') return send(res, 404, 'text/plain', 'not found');
         if (req.method === 'POST') {

@@ -98,6 +98,32 @@ pub fn upgrade_rules(catalog: &Catalog, exceptions: &[HostPattern]) -> Result<Ve
     Ok(targets.into_iter().zip(FIRST_RULE_ID..).map(|(t, id)| rule(id, t)).collect())
 }
 
+/// The priority of a user's "continue over http" rule: above [`UPGRADE_PRIORITY`].
+pub const ALLOW_PRIORITY: u32 = 2;
+
+/// The `allow` rule (a session rule: gone when the browser restarts) that lets the user continue to
+/// `url` over plain http after the HTTPS attempt failed, if `url` is an `http:` URL whose host one of
+/// IT's `exceptions` (`httpsExceptionHosts`) covers. `None` otherwise: no "continue anyway" then.
+/// The rule covers that one host only (`requestDomains` would include sub-domains, so they are
+/// excluded unless the exception is a `*.` pattern), every resource type, `http:` only.
+pub fn allow_http_rule(exceptions: &[HostPattern], url: &str, id: u32) -> Option<Value> {
+    let page = crate::host::PageUrl::parse(url).ok()?;
+    if page.scheme != crate::host::Scheme::Http || page.ip_literal {
+        return None;
+    }
+    exceptions.iter().find(|e| e.matches(&page.host))?;
+    Some(json!({
+        "id": id,
+        "priority": ALLOW_PRIORITY,
+        "action": { "type": "allow" },
+        "condition": {
+            "urlFilter": format!("|http://{}", page.host),
+            "requestDomains": [page.host],
+            "resourceTypes": RESOURCE_TYPES,
+        },
+    }))
+}
+
 fn rule(id: u32, target: Target) -> Value {
     let mut condition = json!({
         "urlFilter": "|http://",
@@ -275,6 +301,30 @@ mod tests {
         assert!(
             matches!(err, DnrError::TooManyRules { limit: MAX_DYNAMIC_RULES, count } if count > MAX_DYNAMIC_RULES)
         );
+    }
+
+    #[test]
+    fn allow_http_only_for_exception_hosts() {
+        let exceptions = [pattern("legacy.acme.example"), pattern("*.old.acme.example")];
+        let rule = allow_http_rule(&exceptions, "http://legacy.acme.example/login?x=1", 7).expect("allowed");
+        assert_eq!(rule["action"]["type"], "allow");
+        assert_eq!(rule["priority"], 2);
+        assert_eq!(rule["id"], 7);
+        assert_eq!(rule["condition"]["requestDomains"], json!(["legacy.acme.example"]));
+        assert_eq!(rule["condition"]["urlFilter"], "|http://legacy.acme.example");
+        assert!(allow_http_rule(&exceptions, "http://a.old.acme.example/", 1).is_some());
+        for url in [
+            "http://acme.my.salesforce.com/",
+            "http://old.acme.example/",
+            "https://legacy.acme.example/",
+            "http://evil.legacy.acme.example/",
+            "http://10.0.0.1/",
+            "javascript:alert(1)",
+            "not a url",
+        ] {
+            assert_eq!(allow_http_rule(&exceptions, url, 1), None, "{url}");
+        }
+        assert_eq!(allow_http_rule(&[], "http://legacy.acme.example/", 1), None, "no policy, no way out");
     }
 
     #[test]

@@ -117,6 +117,60 @@ pub fn main_document_headers(url: &str, headers: &[(String, String)]) -> Vec<Fin
     out
 }
 
+/// [`main_document_headers`] for one response of a main-frame request, given its HTTP status. A redirect
+/// (3xx) is not the document: its cookies count (a login redirect sets the session cookie), its missing
+/// `Strict-Transport-Security` does not (the final response is judged).
+pub fn main_document_response(url: &str, status: u16, headers: &[(String, String)]) -> Vec<Finding> {
+    let mut out = main_document_headers(url, headers);
+    if (300..400).contains(&status) {
+        out.retain(|f| f.kind != FindingKind::MissingHsts);
+    }
+    out
+}
+
+/// Whether a main-frame navigation error on an `https:` URL that CRM Guard upgraded from `http:` means
+/// the host does not offer working HTTPS, so the user gets the "HTTPS failed" page instead of the
+/// browser's error. Connection, handshake and protocol failures count (checked before
+/// [`certificate_error`], which also reports handshake failures). Certificate errors do not (they
+/// are [`certificate_error`] findings and the browser's own interstitial); nor do errors that say nothing
+/// about HTTPS: a name that does not resolve (http would not work either), the user or the extension
+/// aborting (`ERR_ABORTED`, `ERR_BLOCKED_BY_CLIENT`), being offline.
+pub fn https_upgrade_failed(error: &str) -> bool {
+    let name = error.trim();
+    let name = name.strip_prefix("net::").unwrap_or(name);
+    matches!(
+        name,
+        "ERR_SSL_PROTOCOL_ERROR"
+            | "ERR_SSL_VERSION_OR_CIPHER_MISMATCH"
+            | "ERR_SSL_UNRECOGNIZED_NAME_ALERT"
+            | "ERR_CONNECTION_REFUSED"
+            | "ERR_CONNECTION_CLOSED"
+            | "ERR_CONNECTION_RESET"
+            | "ERR_CONNECTION_TIMED_OUT"
+            | "ERR_CONNECTION_FAILED"
+            | "ERR_EMPTY_RESPONSE"
+            | "ERR_TIMED_OUT"
+            | "ERR_TUNNEL_CONNECTION_FAILED"
+            | "ERR_INVALID_HTTP_RESPONSE"
+    )
+}
+
+/// Navigation errors after which the trusted-network probe runs again: the network itself changed or
+/// went away.
+pub fn network_changed(error: &str) -> bool {
+    let name = error.trim();
+    let name = name.strip_prefix("net::").unwrap_or(name);
+    matches!(
+        name,
+        "ERR_NETWORK_CHANGED"
+            | "ERR_INTERNET_DISCONNECTED"
+            | "ERR_NAME_NOT_RESOLVED"
+            | "ERR_NAME_RESOLUTION_FAILED"
+            | "ERR_ADDRESS_UNREACHABLE"
+            | "ERR_PROXY_CONNECTION_FAILED"
+    )
+}
+
 /// RFC 6797 §6.1: `;`-separated directives, names case-insensitive, values optionally quoted, each
 /// directive at most once, `max-age` required. `max-age=0` is valid syntax but tells the browser to
 /// forget the host, so it counts as missing here.
@@ -509,6 +563,44 @@ mod tests {
         assert!(findings.len() >= 5, "{findings:?}");
         let json = serde_json::to_string(&findings).expect("findings serialise");
         assert!(!json.contains(VALUE) && !format!("{findings:?}").contains(VALUE), "{json}");
+    }
+
+    #[test]
+    fn redirects_are_not_judged_for_hsts() {
+        let h = headers(&[("Set-Cookie", "sid=x; Path=/")]);
+        let kinds = |status| -> Vec<FindingKind> {
+            main_document_response(PAGE, status, &h).into_iter().map(|f| f.kind).collect()
+        };
+        assert_eq!(kinds(200), [FindingKind::MissingHsts, FindingKind::InsecureCookie]);
+        assert_eq!(kinds(302), [FindingKind::InsecureCookie]);
+        assert_eq!(kinds(404), [FindingKind::MissingHsts, FindingKind::InsecureCookie]);
+    }
+
+    #[test]
+    fn https_upgrade_failure_table() {
+        let cases: &[(&str, bool)] = &[
+            ("net::ERR_SSL_PROTOCOL_ERROR", true),
+            ("net::ERR_CONNECTION_REFUSED", true),
+            ("net::ERR_CONNECTION_CLOSED", true),
+            ("net::ERR_CONNECTION_RESET", true),
+            ("net::ERR_CONNECTION_TIMED_OUT", true),
+            ("net::ERR_EMPTY_RESPONSE", true),
+            ("net::ERR_SSL_VERSION_OR_CIPHER_MISMATCH", true),
+            (" ERR_TIMED_OUT ", true),
+            ("net::ERR_CERT_AUTHORITY_INVALID", false),
+            ("net::ERR_CERT_COMMON_NAME_INVALID", false),
+            ("net::ERR_NAME_NOT_RESOLVED", false),
+            ("net::ERR_ABORTED", false),
+            ("net::ERR_BLOCKED_BY_CLIENT", false),
+            ("net::ERR_INTERNET_DISCONNECTED", false),
+            ("", false),
+            ("garbage", false),
+        ];
+        for (error, want) in cases {
+            assert_eq!(https_upgrade_failed(error), *want, "{error:?}");
+        }
+        assert!(network_changed("net::ERR_NETWORK_CHANGED") && network_changed("ERR_NAME_NOT_RESOLVED"));
+        assert!(!network_changed("net::ERR_SSL_PROTOCOL_ERROR") && !network_changed("net::ERR_ABORTED"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod chrome;
 mod events;
+mod network;
 mod settings;
 mod tabs;
 
@@ -45,6 +46,7 @@ pub(crate) fn js_error(context: &str, err: impl std::fmt::Debug) -> JsValue {
 }
 
 pub use events::*;
+pub use network::*;
 pub use settings::*;
 pub use tabs::*;
 

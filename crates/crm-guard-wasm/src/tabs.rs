@@ -114,6 +114,43 @@ pub async fn on_page_report(tab_id: i32, url: String, report: JsValue) -> Result
     apply(tab_id, state).await
 }
 
+/// Changes a tab's findings for the network observers (`network.rs`): drops the findings of the
+/// `remove` kinds (unless listed in `add`), then adds `add`. With `reset_url`, the tab is on a new
+/// document at that URL (a navigation error page): earlier findings go first. Without it, a tab with
+/// no state (not a CRM tab) is left alone. Writes and repaints only when something changed; returns
+/// the findings that were not there before.
+pub(crate) async fn update_findings(
+    tab_id: i32,
+    reset_url: Option<String>,
+    add: &[Finding],
+    remove: &[FindingKind],
+) -> Result<Vec<Finding>, JsValue> {
+    let reset = reset_url.is_some();
+    let mut state = match reset_url {
+        Some(url) => TabState { url, findings: Vec::new() },
+        None => match load(tab_id).await? {
+            Some(s) => s,
+            None => return Ok(Vec::new()),
+        },
+    };
+    let before = state.findings.clone();
+    state.findings.retain(|f| !remove.contains(&f.kind) || add.contains(f));
+    let mut added = Vec::new();
+    for f in add {
+        if !state.findings.contains(f) {
+            state.findings.push(f.clone());
+            if !before.contains(f) {
+                added.push(f.clone());
+            }
+        }
+    }
+    if !reset && state.findings == before {
+        return Ok(added);
+    }
+    apply(tab_id, state).await?;
+    Ok(added)
+}
+
 /// The tab closed: forget it.
 #[wasm_bindgen(js_name = onTabRemoved)]
 pub async fn on_tab_removed(tab_id: i32) -> Result<(), JsValue> {
