@@ -153,4 +153,9 @@ async function readPrefix(res, max) {
 }
 
 // Diagnostics for the end-to-end suite and support (the worker's own realm only).
-self.crmGuardNetwork = { probeNow: () => probeSoon('diagnostics'), installRules };
+self.crmGuardNetwork = {
+  probeNow: () => probeSoon('diagnostics'),
+  installRules,
+  benchFindingsPipeline: (url, status, headers) => core.benchFindingsPipeline(url, status, headers),
+  benchLookalike: (url) => core.benchLookalike(url),
+};

@@ -470,3 +470,31 @@ pub async fn reconcile_all() -> Result<(), JsValue> {
     }
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Benchmarks (`tests/bench/20-findings.bench.mjs`): the pure pipeline, without storage or badge.
+
+/// The findings of one CRM navigation with the built-in catalog: classification, URL findings and
+/// the main document's headers, as the worker computes them per navigation. Returns the level.
+#[wasm_bindgen(js_name = benchFindingsPipeline)]
+pub fn bench_findings_pipeline(url: &str, status: u16, headers: JsValue) -> Result<JsValue, JsValue> {
+    let headers: Vec<Header> =
+        serde_wasm_bindgen::from_value(headers).map_err(|e| js_error("malformed headers", e))?;
+    let pairs: Vec<(String, String)> =
+        headers.into_iter().map(|h| (h.name, h.value.unwrap_or_default())).collect();
+    let found = net::main_document_response(url, status, &pairs);
+    let verdict = crm_guard_core::evaluate(&crm_guard_core::Catalog::builtin(), url, &found);
+    Ok(verdict.map_or(JsValue::NULL, |v| v.level.id().into()))
+}
+
+/// The lookalike check for one host (after classification says it is not a CRM host): the imitated
+/// CRM's id, or `null`.
+#[wasm_bindgen(js_name = benchLookalike)]
+pub fn bench_lookalike(url: &str) -> Option<String> {
+    let catalog = crm_guard_core::Catalog::builtin();
+    let page = PageUrl::parse(url).ok()?;
+    if catalog.classify(&page).is_some() {
+        return None;
+    }
+    crm_guard_core::lookalike::check(&catalog, &page).map(|i| i.crm_id)
+}
