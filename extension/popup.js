@@ -42,6 +42,20 @@ function render(v) {
   main.append(list);
 }
 
+// Time left before the idle auto-logout, on CRM tabs only (worker/idle.js).
+function renderIdle(s) {
+  if (!s?.crmTab) return;
+  const left = s.timeLeftMs;
+  let text;
+  if (left === null || left === undefined) text = t('popupIdleSignedOut');
+  else if (s.phase.phase === 'warning') {
+    const sec = Math.ceil(left / 1000);
+    text = t('popupIdleCountdown', [`${Math.floor(sec / 60)}:${String(sec % 60).padStart(2, '0')}`]);
+  } else text = t('popupIdleAfter', [String(Math.round(left / 60000))]);
+  document.getElementById('main').append(el('p', `idle ${s.phase.phase}`, text));
+}
+
 const tabId = await currentTabId();
 render(tabId === undefined ? null : await chrome.runtime.sendMessage({ type: 'verdict', tabId }));
+if (tabId !== undefined) renderIdle(await chrome.runtime.sendMessage({ type: 'idleStatus', tabId }));
 document.body.dataset.ready = 'true';

@@ -3,6 +3,7 @@
 import { core, ready, run } from './worker/core.js';
 import './worker/tabs.js';
 import './worker/settings.js';
+import './worker/idle.js';
 import './worker/network.js';
 
 // Diagnostics for the end-to-end suite and support: callable from the worker's own realm only.

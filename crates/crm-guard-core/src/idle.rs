@@ -39,6 +39,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod logout;
+
 /// `chrome.idle.setDetectionInterval` refuses less than 15 seconds.
 pub const MIN_DETECTION_INTERVAL_SECS: u32 = 15;
 /// Chromium clamps the detection interval to four hours.
@@ -429,6 +431,28 @@ impl IdleMachine {
                 self.settle(now_ms, out);
             }
         }
+    }
+}
+
+impl IdleSettings {
+    /// The idle settings in force from the merged policy (already range-checked there: a bad
+    /// value has become the default, never "no logout").
+    pub fn from_policy(s: &crate::policy::Settings) -> Self {
+        IdleSettings {
+            idle_timeout_ms: u64::from(s.idle_timeout_minutes) * 60_000,
+            warning_ms: u64::from(s.warning_seconds) * 1000,
+            logout_on_lock: s.logout_on_lock,
+            force_logout_token: s.force_logout_token.clone(),
+        }
+    }
+
+    /// Applies a test override (`timeout_ms`, `warning_ms`) that can only make the logout come
+    /// sooner: each value is the smaller of the two. The worker honours it for unpacked
+    /// (development) installs only; see `extension/worker/idle.js`.
+    pub fn shortened(mut self, timeout_ms: u64, warning_ms: u64) -> Self {
+        self.idle_timeout_ms = self.idle_timeout_ms.min(timeout_ms);
+        self.warning_ms = self.warning_ms.min(warning_ms);
+        self
     }
 }
 

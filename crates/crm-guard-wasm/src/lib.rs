@@ -4,6 +4,7 @@
 
 mod chrome;
 mod events;
+mod idle;
 mod network;
 mod settings;
 mod tabs;
@@ -46,6 +47,7 @@ pub(crate) fn js_error(context: &str, err: impl std::fmt::Debug) -> JsValue {
 }
 
 pub use events::*;
+pub use idle::*;
 pub use network::*;
 pub use settings::*;
 pub use tabs::*;

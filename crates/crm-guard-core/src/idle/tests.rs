@@ -489,3 +489,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn settings_from_policy_and_test_override_only_shortens() {
+    let effective = crate::policy::effective(
+        &serde_json::json!({"idleTimeoutMinutes": 1, "warningSeconds": 45, "logoutOnLock": false}),
+        &serde_json::json!({"forceLogoutToken": "t1"}),
+    );
+    let s = IdleSettings::from_policy(&effective.settings);
+    assert_eq!(s, IdleSettings { idle_timeout_ms: MIN, warning_ms: 45_000, logout_on_lock: false,
+        force_logout_token: Some("t1".into()) });
+    assert_eq!(s.detection_interval_secs(), 15);
+    // A bad value from policy is the default, never "no logout".
+    let bad = crate::policy::effective(&serde_json::Value::Null, &serde_json::json!({"idleTimeoutMinutes": "never"}));
+    assert_eq!(IdleSettings::from_policy(&bad.settings).idle_timeout_ms, 15 * MIN);
+    // The override cannot lengthen anything.
+    let short = s.clone().shortened(20_000, 5_000);
+    assert_eq!((short.idle_timeout_ms, short.warning_ms), (20_000, 5_000));
+    let long = s.clone().shortened(60 * MIN, 10 * MIN);
+    assert_eq!((long.idle_timeout_ms, long.warning_ms), (MIN, 45_000));
+}
