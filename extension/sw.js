@@ -5,6 +5,7 @@ import './worker/tabs.js';
 import './worker/settings.js';
 import './worker/idle.js';
 import './worker/network.js';
+import './worker/password.js';
 
 // Diagnostics for the end-to-end suite and support: callable from the worker's own realm only.
 self.crmGuard = {

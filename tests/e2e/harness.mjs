@@ -322,3 +322,18 @@ async function withCdp(context, fn) {
     if (temp) await temp.close().catch(() => {});
   }
 }
+
+/**
+ * A copy of the built extension whose manifest is changed by `edit(manifest)` — e.g. the IT build that
+ * moves `<all_urls>` from optional_host_permissions to host_permissions (granted at install). Returns the
+ * directory; the caller removes it (`fs.rm(dir, {recursive: true})`).
+ */
+export async function extensionVariant(edit) {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crm-guard-variant-'));
+  await fs.cp(path.join(DIST, 'extension'), dir, { recursive: true });
+  const file = path.join(dir, 'manifest.json');
+  const manifest = JSON.parse(await fs.readFile(file, 'utf8'));
+  edit(manifest);
+  await fs.writeFile(file, JSON.stringify(manifest, null, 2));
+  return dir;
+}

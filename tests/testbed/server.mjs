@@ -38,7 +38,7 @@ export const HOSTS = {
   'acme.my.salesforce.com': 'Salesforce-like SPA (https, HSTS, strict CSP) + login/logout + password and network-finding pages',
   'acme.lightning.force.com': 'same app as acme.my.salesforce.com',
   'www.salesforce.com': 'marketing page (not a CRM tab)',
-  'app.hubspot.com': 'HubSpot-like CRM page (HSTS)',
+  'app.hubspot.com': 'HubSpot-like CRM page (HSTS) + /login',
   [HTTP_CRM_HOST]: 'CRM page on http and https, no HSTS, not HSTS-preloaded',
   'crm.acme.test': 'self-hosted CRM (http and https, no HSTS)',
   'acme.myfreshworks.com': 'Freshsales-like CRM page (HSTS), any path',
@@ -210,6 +210,14 @@ export async function startTestbed(opts = {}) {
       case 'www.salesforce.com':
         return sendHtml(res, html('Salesforce: The #1 AI CRM', '<h1>Salesforce</h1><p>Marketing page.</p>'), secHeaders(scheme));
       case 'app.hubspot.com':
+        if (p === '/login') {
+          // Password reuse tests: a second CRM login (POST → 302 to the app, like /login on Salesforce).
+          if (req.method === 'POST') {
+            res.writeHead(302, { ...secHeaders(scheme), Location: '/' });
+            return res.end();
+          }
+          return sendHtml(res, html('Log in | HubSpot', loginForm('/login', 'Log in to HubSpot')), secHeaders(scheme));
+        }
         return sendHtml(res, crmPage('HubSpot'), secHeaders(scheme));
       case HTTP_CRM_HOST:
         return sendHtml(res, crmPage('Odoo'), { 'Content-Security-Policy': STRICT_CSP });

@@ -6,6 +6,7 @@ mod chrome;
 mod events;
 mod idle;
 mod network;
+mod password;
 mod settings;
 mod tabs;
 
@@ -49,6 +50,7 @@ pub(crate) fn js_error(context: &str, err: impl std::fmt::Debug) -> JsValue {
 pub use events::*;
 pub use idle::*;
 pub use network::*;
+pub use password::*;
 pub use settings::*;
 pub use tabs::*;
 

@@ -1,0 +1,77 @@
+// CRM Guard phishing guard (registered by the worker on every site, only when IT policy sets
+// phishingGuard and the `<all_urls>` host permission is granted).
+//
+// A password counts only when the user typed it: the field's value must equal the value left by
+// the last TRUSTED input event (page code that sets the value, or dispatches synthetic events,
+// does not count). It is checked when the field loses focus, on Enter and on submit — never per
+// keystroke — and the worker rate-limits the checks. When it is a CRM's password, an alert naming
+// that CRM appears in a closed shadow root; the page cannot read or remove it unnoticed.
+(() => {
+  'use strict';
+  if (window.__crmGuardPhish) return;
+  Object.defineProperty(window, '__crmGuardPhish', { value: true });
+
+  const typed = new WeakMap(); // field → value after the last trusted input
+  const checked = new WeakMap(); // field → value last sent for a check
+  let alertHost = null;
+
+  const passwordField = (e) => {
+    const t = e.composedPath()[0];
+    return t instanceof HTMLInputElement && t.type === 'password' ? t : null;
+  };
+
+  document.addEventListener('input', (e) => {
+    const f = passwordField(e);
+    if (!f) return;
+    if (e.isTrusted) typed.set(f, f.value);
+    else typed.delete(f);
+  }, true);
+
+  async function check(f) {
+    const value = f.value;
+    if (!value || typed.get(f) !== value || checked.get(f) === value) return;
+    checked.set(f, value);
+    const reply = await chrome.runtime.sendMessage({ type: 'pwPhish', password: value }).catch(() => null);
+    if (reply?.crmName) showAlert(reply.crmName);
+  }
+
+  document.addEventListener('focusout', (e) => {
+    const f = passwordField(e);
+    if (f && e.isTrusted) check(f);
+  }, true);
+  document.addEventListener('keydown', (e) => {
+    const f = passwordField(e);
+    if (f && e.isTrusted && e.key === 'Enter') check(f);
+  }, true);
+  window.addEventListener('submit', (e) => {
+    if (!e.isTrusted || !(e.target instanceof HTMLFormElement)) return;
+    for (const f of e.target.querySelectorAll('input[type="password" i]')) check(f);
+  }, true);
+
+  function showAlert(crmName) {
+    const msg = (k) => chrome.i18n.getMessage(k, [crmName]) || k;
+    alertHost?.remove();
+    alertHost = document.createElement('div');
+    alertHost.dataset.crmGuard = 'phishing-alert';
+    alertHost.style.setProperty('all', 'initial', 'important');
+    alertHost.style.setProperty('position', 'fixed', 'important');
+    alertHost.style.setProperty('inset', '12px 12px auto 12px', 'important');
+    alertHost.style.setProperty('z-index', '2147483647', 'important');
+    const root = alertHost.attachShadow({ mode: 'closed' });
+    const box = document.createElement('div');
+    box.setAttribute('role', 'alert');
+    box.style.cssText = 'font:14px/1.4 system-ui,sans-serif;background:#b00020;color:#fff;padding:12px 16px;border-radius:6px;box-shadow:0 2px 10px rgba(0,0,0,.4);max-width:640px;margin:0 auto';
+    const title = document.createElement('strong');
+    title.textContent = msg('phishing_alert_title');
+    const body = document.createElement('p');
+    body.style.margin = '6px 0';
+    body.textContent = msg('phishing_alert_body');
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.textContent = chrome.i18n.getMessage('phishing_alert_close');
+    close.addEventListener('click', (e) => e.isTrusted && alertHost?.remove());
+    box.append(title, body, close);
+    root.append(box);
+    (document.body ?? document.documentElement).append(alertHost);
+  }
+})();

@@ -1,0 +1,197 @@
+// Password strength (issue 6), one Chromium run with the extension loaded:
+// 1. the fixed corpus (password-corpus.json, 3,200 passwords of 1–64 chars) scored by our WASM scorer in the
+//    service worker, and by zxcvbn@4.4.2 and @zxcvbn-ts/core@4.2.0 (+ language-common/en) in a page, side by
+//    side with ratios; each scorer's first call (dictionary build) reported apart;
+// 2. worst cases at 1,000 and 10,000 characters;
+// 3. keystroke → meter update on a CRM page (scripted typing), and the page main-thread time the extension
+//    spends per keystroke (vs the peers, which score on the main thread);
+// 4. cold start: worker stopped → field focused → first meter update.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { launch } from '../e2e/harness.mjs';
+import { startTestbed } from '../testbed/server.mjs';
+import { percentile, table } from './stats.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const SF = 'https://acme.my.salesforce.com';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const f2 = (x) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 1) : '–');
+const dist = (xs) => [50, 90, 99].map((p) => percentile(xs, p)).concat(Math.max(...xs));
+
+async function peerPage(b) {
+  const page = await b.context.newPage();
+  page.on('crash', () => console.error('peer page crashed'));
+  await page.goto('https://example.test/');
+  for (const file of ['zxcvbn/dist/zxcvbn.js', '@zxcvbn-ts/core/dist/zxcvbn-ts.js',
+    '@zxcvbn-ts/language-common/dist/zxcvbn-ts.js', '@zxcvbn-ts/language-en/dist/zxcvbn-ts.js']) {
+    await page.addScriptTag({ content: await fs.readFile(require.resolve(file.startsWith('zxcvbn/') ? file : file), 'utf8') });
+  }
+  await page.evaluate(() => {
+    const { ZxcvbnFactory } = window.zxcvbnts.core;
+    const common = window.zxcvbnts['language-common'];
+    const en = window.zxcvbnts['language-en'];
+    const ts = new ZxcvbnFactory({
+      dictionary: { ...common.dictionary, ...en.dictionary },
+      graphs: common.adjacencyGraphs,
+      translations: en.translations,
+    });
+    window.peers = { 'zxcvbn@4.4.2': (pw) => window.zxcvbn(pw).score, '@zxcvbn-ts/core@4.2.0': (pw) => ts.check(pw).score };
+    window.timePeer = (name, list) => {
+      const f = window.peers[name];
+      const t0 = performance.now();
+      f(list[0]);
+      const first = performance.now() - t0;
+      const times = [];
+      for (const pw of list) {
+        const t = performance.now();
+        f(pw);
+        times.push(performance.now() - t);
+      }
+      return { first, times };
+    };
+  });
+  return page;
+}
+
+/** The isolated world of our content script in `page` (CDP), to read its keystroke timings. */
+async function contentWorld(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const contexts = [];
+  cdp.on('Runtime.executionContextCreated', (e) => contexts.push(e.context));
+  await cdp.send('Runtime.enable');
+  const read = async (expr) => {
+    for (const c of contexts.filter((c) => c.auxData?.type === 'isolated' && c.auxData?.frameId && c.name === 'CRM Guard')) {
+      const r = await cdp.send('Runtime.evaluate', { expression: expr, contextId: c.id, returnByValue: true }).catch(() => null);
+      if (r?.result?.value !== undefined) return r.result.value;
+    }
+    return undefined;
+  };
+  return { cdp, read };
+}
+
+export default async function () {
+  const corpus = JSON.parse(await fs.readFile(path.join(HERE, 'password-corpus.json'), 'utf8'));
+  const testbed = await startTestbed();
+  const b = await launch({ testbed });
+  const rows = [];
+  const worst = [];
+  let typing, cold;
+  try {
+    // 1. Corpus. Ours: first call (cold dictionaries) apart, then the whole corpus, timed inside WASM.
+    const ours = await b.evalSw(async (list) => {
+      const firstCall = (await self.crmGuardPassword.benchScore([list[0]]))[0];
+      const times = await self.crmGuardPassword.benchScore(list);
+      const path = await self.crmGuardPassword.benchScorePath('https://acme.my.salesforce.com/signup', list.slice(0, 1000));
+      return { firstCall, times, path };
+    }, corpus);
+    const page = await peerPage(b);
+    const peers = {};
+    for (const name of ['zxcvbn@4.4.2', '@zxcvbn-ts/core@4.2.0']) peers[name] = await page.evaluate(([n, l]) => window.timePeer(n, l), [name, corpus]);
+    const base = dist(ours.times);
+    rows.push(['CRM Guard (Rust zxcvbn → WASM, worker)', ...base.map(f2), f2(ours.firstCall), '1.00']);
+    rows.push(['  same, full pwScore path (settings + judge + serde; 1,000 pw)', ...dist(ours.path).map(f2), '', '']);
+    for (const [name, r] of Object.entries(peers)) {
+      const d = dist(r.times);
+      rows.push([`${name} (page main thread)`, ...d.map(f2), f2(r.first), (d[2] / base[2]).toFixed(2)]);
+    }
+
+    // 2. Worst cases at 1,000 and 10,000 characters.
+    const long = (n) => ({
+      [`'a' × ${n}`]: 'a'.repeat(n),
+      [`random ASCII × ${n}`]: Array.from({ length: n }, (_, i) => String.fromCharCode(33 + ((i * 7919 + 13) % 94))).join(''),
+      [`'password1' × ${n / 10}`]: 'password1'.padEnd(10, '!').repeat(n / 10),
+      [`emoji × ${n}`]: '😀'.repeat(n),
+    });
+    for (const n of [1000, 10000]) {
+      const inputs = long(n);
+      const ourT = await b.evalSw((l) => self.crmGuardPassword.benchScore(l), Object.values(inputs));
+      const peerT = {};
+      for (const name of Object.keys(peers)) peerT[name] = await page.evaluate(([nm, l]) => window.timePeer(nm, l).times, [name, Object.values(inputs)]);
+      Object.keys(inputs).forEach((k, i) => worst.push([k, f2(ourT[i]), ...Object.keys(peers).map((nm) => f2(peerT[nm][i]))]));
+    }
+
+    // 3. Keystroke → meter update, and page main-thread time per keystroke.
+    const text = 'Correct-Horse-Battery-Staple-2026-violet';
+    const typingPage = await b.context.newPage();
+    await typingPage.goto(`${SF}/signup`);
+    const world = await contentWorld(typingPage);
+    await typingPage.locator('#password').click();
+    await typingPage.keyboard.type(text, { delay: 30 });
+    let keys = [];
+    for (let i = 0; i < 100; i++) {
+      keys = (await world.read('[...globalThis.__crmGuardPwTimings.keys.values()]')) ?? [];
+      if (keys.filter((k) => k.renderedAt).length >= text.length * 0.9) break;
+      await sleep(50);
+    }
+    const done = keys.filter((k) => k.renderedAt && k.inputAt);
+    const peerMain = {};
+    for (const name of Object.keys(peers)) {
+      peerMain[name] = await page.evaluate(([nm, t]) => window.timePeer(nm, Array.from({ length: t.length }, (_, i) => t.slice(0, i + 1))).times, [name, text]);
+    }
+    typing = {
+      n: done.length,
+      typed: text.length,
+      latency: done.map((k) => k.renderedAt - k.inputAt),
+      main: done.map((k) => (k.handlerMs ?? 0) + (k.renderMs ?? 0)),
+      peerMain,
+    };
+    await world.cdp.detach().catch(() => {});
+
+    // 4. Cold start: load the page (fields classified, scorer warmed), stop the worker, focus and type.
+    cold = [];
+    for (let i = 0; i < 5; i++) {
+      const p = await b.context.newPage();
+      await p.goto(`${SF}/signup?cold=${i}`);
+      const w = await contentWorld(p);
+      for (let j = 0; j < 100 && !(await p.locator('#password').getAttribute('aria-describedby')); j++) {
+        await p.locator('#password').fill('x');
+        await sleep(50);
+      }
+      await p.locator('#password').fill('');
+      await sleep(200);
+      await b.killServiceWorker();
+      await p.locator('#password').focus();
+      await p.keyboard.type('k');
+      let t;
+      for (let j = 0; j < 200; j++) {
+        t = await w.read('({focus: globalThis.__crmGuardPwTimings.lastFocusAt, keys: [...globalThis.__crmGuardPwTimings.keys.values()]})');
+        const last = t?.keys.at(-1);
+        if (last?.renderedAt && last.inputAt > t.focus) break;
+        await sleep(25);
+      }
+      const last = t.keys.at(-1);
+      cold.push({ focusToMeter: last.renderedAt - t.focus, keyToMeter: last.renderedAt - last.inputAt });
+      await w.cdp.detach().catch(() => {});
+      await p.close();
+    }
+    await page.close();
+  } finally {
+    await b.close();
+    await testbed.close();
+  }
+
+  console.log(`## Password strength (Chromium; corpus ${corpus.length} passwords, 1–64 chars, tests/bench/password-corpus.json)`);
+  console.log('\nPer-password scoring time, ms (first call = dictionary build, excluded from the percentiles):\n');
+  table(['scorer', 'p50', 'p90', 'p99', 'max', 'first call', 'p99 ratio to ours'], rows);
+  console.log('\nWorst case, long inputs, ms (ours scores the first 100 characters: MAX_SCORED_CHARS):\n');
+  table(['input', 'CRM Guard (WASM)', ...Object.keys(Object.fromEntries(Object.entries({ 'zxcvbn@4.4.2': 1, '@zxcvbn-ts/core@4.2.0': 1 })))], worst);
+  console.log(`\nTyping "${'x'.repeat(typing.typed)}".length = ${typing.typed} keystrokes (30 ms apart) on ${SF}/signup; ${typing.n} meter updates (stale ones dropped):\n`);
+  table(['measure', 'p50 ms', 'p99 ms', 'max ms'], [
+    ['keystroke (input event) → meter updated (CRM Guard)', ...[50, 99].map((p) => f2(percentile(typing.latency, p))), f2(Math.max(...typing.latency))],
+    ['page main thread per keystroke: CRM Guard content script', ...[50, 99].map((p) => f2(percentile(typing.main, p))), f2(Math.max(...typing.main))],
+    ...Object.entries(typing.peerMain).map(([n, xs]) => [`page main thread per keystroke: ${n} scoring`, ...[50, 99].map((p) => f2(percentile(xs, p))), f2(Math.max(...xs))]),
+  ]);
+  console.log('\nCold start (worker stopped → field focused → first keystroke → first meter update), 5 runs:\n');
+  table(['measure', 'median ms', 'min ms', 'max ms'], [
+    ['focus → first meter update', ...['median', 'min', 'max'].map((k) => f2(agg(cold.map((c) => c.focusToMeter), k)))],
+    ['first keystroke → first meter update', ...['median', 'min', 'max'].map((k) => f2(agg(cold.map((c) => c.keyToMeter), k)))],
+  ]);
+}
+
+function agg(xs, k) {
+  return k === 'median' ? percentile(xs, 50) : k === 'min' ? Math.min(...xs) : Math.max(...xs);
+}
