@@ -8,19 +8,33 @@ export { core };
 // Started at once, awaited inside each handler (top-level await kills service workers).
 export const ready = init({ module_or_path: new URL('../wasm/crm_guard_wasm_bg.wasm', import.meta.url) });
 
+// Events of one tab run one after the other, in arrival order: two quick navigations must not
+// finish out of order and leave the badge of the first.
+const tabQueues = new Map();
+
 /**
  * Runs one forwarded event. A failure (or a panic trapped in WASM) is reported with context, and
- * the tab's badge is cleared so it never shows a stale verdict.
+ * the tab's badge is cleared so it never shows a stale verdict. With a tab id (>= 0) the event
+ * waits for the tab's earlier events; `fn` must not itself wait for a run() of the same tab.
  */
-export async function run(what, tabId, fn) {
-  try {
-    await ready;
-    return await fn();
-  } catch (err) {
-    console.error(`[crm-guard] ${what} failed${tabId >= 0 ? ` for tab ${tabId}` : ''}:`, err, core.lastPanic?.() ?? '');
-    if (tabId >= 0) await chrome.action.setBadgeText({ tabId, text: '' }).catch(() => {});
-    return undefined;
-  }
+export function run(what, tabId, fn) {
+  const task = async () => {
+    try {
+      await ready;
+      return await fn();
+    } catch (err) {
+      console.error(`[crm-guard] ${what} failed${tabId >= 0 ? ` for tab ${tabId}` : ''}:`, err, core.lastPanic?.() ?? '');
+      if (tabId >= 0) await chrome.action.setBadgeText({ tabId, text: '' }).catch(() => {});
+      return undefined;
+    }
+  };
+  if (!(tabId >= 0)) return task();
+  const result = (tabQueues.get(tabId) ?? Promise.resolve()).then(task);
+  tabQueues.set(tabId, result);
+  result.then(() => {
+    if (tabQueues.get(tabId) === result) tabQueues.delete(tabId);
+  });
+  return result;
 }
 
 const EXTENSION_ORIGIN = chrome.runtime.getURL('');
@@ -47,6 +61,8 @@ chrome.runtime.onMessage.addListener((msg, sender, reply) => {
   if (entry.from === 'page' && !fromPage) return false;
   if (entry.from === 'content' && (fromPage || !sender.tab)) return false;
   const tabId = entry.from === 'content' ? sender.tab.id : -1;
+  // Not queued per tab here: a handler that touches the tab's verdict queues itself with
+  // run(what, tabId, …) (queuing twice on the same tab would deadlock).
   run(`message ${msg.type}`, -1, () => entry.handler(msg, { tabId, frameId: sender.frameId, url: sender.url }))
     .then(reply);
   return true;

@@ -18,5 +18,5 @@ chrome.runtime.onInstalled.addListener(() => run('install scan', -1, () => core.
 chrome.runtime.onStartup.addListener(() => run('start-up scan', -1, () => core.refreshAll()));
 
 onMessage('page', 'content', (msg, from) =>
-  from.frameId === 0 ? core.onPageReport(from.tabId, from.url, msg.report) : undefined);
+  from.frameId === 0 ? run('page report', from.tabId, () => core.onPageReport(from.tabId, from.url, msg.report)) : undefined);
 onMessage('verdict', 'page', (msg) => core.verdict(Number(msg.tabId)));
