@@ -4,6 +4,7 @@ import { core, ready, run } from './worker/core.js';
 import './worker/tabs.js';
 import './worker/settings.js';
 import './worker/idle.js';
+import './worker/reporting.js';
 import './worker/network.js';
 import './worker/password.js';
 

@@ -309,6 +309,49 @@ export async function launch({
   return b;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Managed policy (the Linux path IT uses). Each test file writes its OWN file name and removes it after.
+
+export const POLICY_DIR = '/etc/chromium/policies/managed';
+/** The extension id policies are keyed by (derived from the manifest `key`). */
+export const EXTENSION_ID = 'kojhflkoadfcddkikeefjjgeecmhlajk';
+
+/** Writes `policy` (the extension's settings) as `<POLICY_DIR>/<name>` in Chrome's 3rdparty form. */
+export async function writeManagedPolicy(name, policy) {
+  await fs.mkdir(POLICY_DIR, { recursive: true });
+  const file = path.join(POLICY_DIR, name);
+  await fs.writeFile(file, JSON.stringify({ '3rdparty': { extensions: { [EXTENSION_ID]: policy } } }));
+  return file;
+}
+
+/** Removes `<POLICY_DIR>/<name>` (no error when it is absent). */
+export async function removeManagedPolicy(name) {
+  await fs.rm(path.join(POLICY_DIR, name), { force: true });
+}
+
+/** Makes a running Chromium re-read policy files now (chrome://policy, "Reload policies"). */
+export async function reloadPolicies(b) {
+  const page = await b.context.newPage();
+  try {
+    await page.goto('chrome://policy');
+    await page.click('#reload-policies');
+  } finally {
+    await page.close();
+  }
+}
+
+/** Polls `chrome.storage.managed` until `predicate(items)` holds; returns the items. */
+export async function waitForManaged(b, predicate, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await b.storage('managed');
+    if (predicate(last)) return last;
+    if (Date.now() > deadline) throw new Error(`managed storage did not match within ${timeoutMs} ms: ${JSON.stringify(last).slice(0, 500)}`);
+    await sleep(100);
+  }
+}
+
 /** Runs `fn(cdpSession)` on a CDP session of some tab of the context (a blank one if none is open). */
 async function withCdp(context, fn) {
   let page = context.pages().find((p) => !p.isClosed());

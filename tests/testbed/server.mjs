@@ -47,7 +47,7 @@ export const HOSTS = {
   'acme.salesforce-login.com': 'phishing lookalike with a password field',
   'example.test': 'non-CRM site: cookie keep=1, /login password page, /x.js, /p.png',
   'probe.acme.test': '/probe -> 200 trusted (setProbe)',
-  'reports.acme.test': '/report records JSON bodies (setReportStatus)',
+  'reports.acme.test': '/report records JSON bodies (setReportStatus), answers CORS preflight',
 };
 
 const CERT_NAMES = [
@@ -168,6 +168,7 @@ export async function startTestbed(opts = {}) {
   const reports = [];
   let probe = { status: 200, body: 'trusted' };
   let reportStatus = 204;
+  let reportPreflight = true;
 
   const sockets = new Set();
   const track = (server) =>
@@ -242,6 +243,18 @@ export async function startTestbed(opts = {}) {
         return send(res, probe.status, 'text/plain', probe.body, { 'Access-Control-Allow-Origin': '*' });
       case 'reports.acme.test':
         if (p !== '/report') return send(res, 404, 'text/plain', 'not found');
+        if (req.method === 'OPTIONS') {
+          // CORS preflight of the signed POST (custom X-CRM-Guard-Signature header): a reporting
+          // endpoint must answer it (docs/policy.md). setReportPreflight(false) refuses it.
+          if (!reportPreflight) return send(res, 404, 'text/plain', 'no preflight');
+          res.writeHead(204, {
+            'Access-Control-Allow-Origin': '*',
+            'Access-Control-Allow-Methods': 'POST',
+            'Access-Control-Allow-Headers': 'Content-Type, X-CRM-Guard-Signature',
+            'Access-Control-Max-Age': '600',
+          });
+          return res.end();
+        }
         if (req.method === 'POST') {
           let json = null;
           try {
@@ -249,7 +262,7 @@ export async function startTestbed(opts = {}) {
           } catch {
             json = { unparsed: rec.body };
           }
-          reports.push({ time: rec.time, headers: req.headers, json });
+          reports.push({ time: rec.time, headers: req.headers, json, raw: rec.body, status: reportStatus });
         }
         res.writeHead(reportStatus, { 'Access-Control-Allow-Origin': '*' });
         return res.end();
@@ -394,6 +407,10 @@ export async function startTestbed(opts = {}) {
     },
     setReportStatus(status) {
       reportStatus = status;
+    },
+    /** Whether https://reports.acme.test/report answers CORS preflight (default true). */
+    setReportPreflight(on) {
+      reportPreflight = on;
     },
     /** `--host-resolver-rules` value: port 443 of every host → HTTPS server, port 80 → HTTP server. */
     resolverRules() {

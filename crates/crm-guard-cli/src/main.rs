@@ -69,6 +69,21 @@ enum PolicyCommand {
     },
 }
 
+/// `println!` that returns the error instead of panicking: `crm-guard catalog | head` closes the
+/// pipe early, which is not a failure.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -79,6 +94,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
@@ -90,28 +106,28 @@ fn check(file: &std::path::Path, as_json: bool) -> Result<ExitCode> {
     let (policy, notes) = policy_file::read(file)?;
     let e = effective(&Value::Null, &policy);
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&e)?);
+        outln!("{}", serde_json::to_string_pretty(&e)?);
     } else {
         for note in &notes {
             eprintln!("{note}");
         }
         for err in &e.errors {
             debug_assert_eq!(err.source, Source::Managed);
-            println!("error: {}", err.key);
-            println!("  value:   {}", err.value);
-            println!("  why:     {}", err.reason);
-            println!("  applies: {}", err.applied);
+            outln!("error: {}", err.key);
+            outln!("  value:   {}", err.value);
+            outln!("  why:     {}", err.reason);
+            outln!("  applies: {}", err.applied);
         }
         if e.errors.is_empty() {
-            println!("ok: {} settings, no errors", e.locked.len());
+            outln!("ok: {} settings, no errors", e.locked.len());
         } else {
-            println!("{} error(s)", e.errors.len());
+            outln!("{} error(s)", e.errors.len());
         }
-        println!(
+        outln!(
             "\neffective settings (locked: {}):",
             e.locked.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
         );
-        println!("{}", serde_json::to_string_pretty(&e.settings)?);
+        outln!("{}", serde_json::to_string_pretty(&e.settings)?);
     }
     Ok(if e.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
@@ -122,8 +138,8 @@ fn template(target: templates::Target, out: Option<PathBuf>) -> Result<ExitCode>
     let (name, contents) = templates::render(target)?;
     let path = dir.join(name);
     std::fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
-    println!("wrote {}", path.display());
-    println!("{}", templates::install_hint(target));
+    outln!("wrote {}", path.display());
+    outln!("{}", templates::install_hint(target));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -131,7 +147,7 @@ fn catalog(as_json: bool) -> Result<ExitCode> {
     let catalog = Catalog::builtin();
     if as_json {
         let entries: Vec<_> = catalog.entries().collect();
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        outln!("{}", serde_json::to_string_pretty(&entries)?);
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<[String; 5]> = catalog
@@ -159,7 +175,7 @@ fn catalog(as_json: bool) -> Result<ExitCode> {
         .collect();
     for row in std::iter::once(&header).chain(&rows) {
         // Hosts last: the only long column, left to wrap.
-        println!(
+        outln!(
             "{:w0$}  {:w1$}  {:w3$}  {:w4$}  {}",
             row[0],
             row[1],
@@ -186,14 +202,14 @@ fn score(password: Option<String>, stdin: bool, user_inputs: &[String], as_json:
     let inputs: Vec<&str> = user_inputs.iter().map(String::as_str).collect();
     let s = crm_guard_score::score(&password, &inputs);
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        outln!("{}", serde_json::to_string_pretty(&s)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("score:       {}/4", s.score);
-    println!("crack time:  {} (offline, slow hash)", human_duration(s.crack_seconds));
-    println!("length:      {}", s.length);
-    println!("warning:     {}", s.warning.unwrap_or("-"));
-    println!("suggestions: {}", if s.suggestions.is_empty() { "-".into() } else { s.suggestions.join(", ") });
+    outln!("score:       {}/4", s.score);
+    outln!("crack time:  {} (offline, slow hash)", human_duration(s.crack_seconds));
+    outln!("length:      {}", s.length);
+    outln!("warning:     {}", s.warning.unwrap_or("-"));
+    outln!("suggestions: {}", if s.suggestions.is_empty() { "-".into() } else { s.suggestions.join(", ") });
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use crm_guard_core::policy::{Key, Kind, EXTENSION_ID};
+use crm_guard_core::policy::{Key, Kind, EXTENSION_ID, FIREFOX_ID};
 use serde_json::{Map, Value};
 
 /// The settings object in `path`, and notes for the reader (which part of the file was used).
@@ -56,7 +56,7 @@ fn from_json(text: &str) -> Result<(Value, Vec<String>)> {
 /// Our extension's entry, or the only one there is (with a note).
 fn pick_extension(exts: Option<&Value>, notes: &mut Vec<String>) -> Option<Value> {
     let map = exts?.as_object()?;
-    if let Some(p) = map.get(EXTENSION_ID) {
+    if let Some(p) = map.get(EXTENSION_ID).or_else(|| map.get(FIREFOX_ID)) {
         return Some(p.clone());
     }
     if map.len() == 1 {

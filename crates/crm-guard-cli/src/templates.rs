@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::ValueEnum;
-use crm_guard_core::policy::{example_policy, EXTENSION_ID};
+use crm_guard_core::policy::{example_policy, EXTENSION_ID, FIREFOX_ID};
 use serde_json::{json, Value};
 
 use crate::policy_file::reg_quote;
@@ -29,7 +29,7 @@ pub fn render(target: Target) -> Result<(&'static str, Vec<u8>)> {
             ("crm-guard.json", (serde_json::to_string_pretty(&v)? + "\n").into_bytes())
         }
         Target::Firefox => {
-            let v = json!({ "policies": { "3rdparty": { "Extensions": { EXTENSION_ID: policy } } } });
+            let v = json!({ "policies": { "3rdparty": { "Extensions": { FIREFOX_ID: policy } } } });
             ("policies.json", (serde_json::to_string_pretty(&v)? + "\n").into_bytes())
         }
     })

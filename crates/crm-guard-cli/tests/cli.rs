@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crm_guard_core::policy::EXTENSION_ID;
+use crm_guard_core::policy::{EXTENSION_ID, FIREFOX_ID};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_crm-guard")).args(args).output().expect("run crm-guard")
@@ -47,7 +47,8 @@ fn every_template_passes_check() {
         assert!(o.status.success(), "{target}: {}", stderr(&o));
         let path = dir.join(file);
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(EXTENSION_ID), "{target}: no extension id");
+        let id = if target == "firefox" { FIREFOX_ID } else { EXTENSION_ID };
+        assert!(text.contains(id), "{target}: no extension id");
         let o = run(&["policy", "check", &path.to_string_lossy()]);
         assert_eq!(o.status.code(), Some(0), "{target}: {}{}", stdout(&o), stderr(&o));
         assert!(stdout(&o).contains("ok: 22 settings, no errors"), "{target}: {}", stdout(&o));
@@ -174,4 +175,21 @@ fn score_argument_and_stdin() {
 
     let o = run(&["score"]);
     assert_eq!(o.status.code(), Some(2), "clap usage error");
+}
+
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crm-guard"))
+        .arg("catalog")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Like `| head` that has already exited: the reader is gone before the first line.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
 }

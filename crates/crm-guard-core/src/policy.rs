@@ -24,6 +24,9 @@ use crate::host::{HostPattern, PatternError};
 /// The extension's id in the stores; policy files are keyed by it. Placeholder until the id
 /// derived from the manifest key replaces it (32 characters a–p).
 pub const EXTENSION_ID: &str = "kojhflkoadfcddkikeefjjgeecmhlajk";
+/// The extension's id in Firefox (`browser_specific_settings.gecko.id` in the manifest); Firefox's
+/// `policies.json` keys the extension's policy by it.
+pub const FIREFOX_ID: &str = "crm-guard@crm-guard.dev";
 
 /// No string from policy is looked at beyond this many bytes (bounded memory and time).
 pub const MAX_STRING_BYTES: usize = 4 * 1024;
@@ -1082,6 +1085,39 @@ pub fn example_policy() -> Value {
         m.insert(spec.key.name().into(), serde_json::from_str(spec.example).unwrap_or(Value::Null));
     }
     Value::Object(m)
+}
+
+/// A short, stable digest of an error (FNV-1a 64 of its text, hex): what the extension remembers
+/// to log each distinct policy error once, not on every worker wake.
+pub fn error_digest(err: &PolicyError) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in err.to_string().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// Security events for the errors not logged yet. `seen` holds the digests of the errors of the
+/// previous evaluation; returns the events to log and the digests to remember (the current
+/// errors: an error that goes away and comes back is logged again).
+pub fn new_error_events(
+    errors: &[PolicyError],
+    seen: &BTreeSet<String>,
+    now_ms: u64,
+) -> (Vec<crate::events::NewEvent>, BTreeSet<String>) {
+    use crate::events::{EventKind, NewEvent};
+    let mut current = BTreeSet::new();
+    let mut events = Vec::new();
+    for err in errors {
+        let digest = error_digest(err);
+        if !seen.contains(&digest) && !current.contains(&digest) {
+            let level = if err.source == Source::Managed { crate::Level::AtRisk } else { crate::Level::Warning };
+            events.push(NewEvent::new(now_ms, EventKind::PolicyError).level(level).detail(err.to_string()));
+        }
+        current.insert(digest);
+    }
+    (events, current)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod events;
 mod idle;
 mod network;
 mod password;
+mod reporting;
 mod settings;
 mod tabs;
 
@@ -51,6 +52,7 @@ pub use events::*;
 pub use idle::*;
 pub use network::*;
 pub use password::*;
+pub use reporting::*;
 pub use settings::*;
 pub use tabs::*;
 

@@ -528,3 +528,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn policy_errors_become_events_once() {
+    let e = managed(json!({ "warningSeconds": "soon", "passwordMinLength": 3, "bogus": 1 }));
+    assert_eq!(e.errors.len(), 3);
+    let (events, seen) = new_error_events(&e.errors, &BTreeSet::new(), 7);
+    assert_eq!(events.len(), 3);
+    assert!(events.iter().all(|n| n.kind == Some(crate::events::EventKind::PolicyError) && n.time_ms == 7));
+    assert_eq!(events[0].level, Some(crate::Level::AtRisk), "managed errors are at risk");
+    assert!(events.iter().any(|n| n.detail.as_deref().unwrap_or("").starts_with("warningSeconds = \"soon\"")));
+    // The same errors again (a worker wake): nothing new.
+    let (again, seen2) = new_error_events(&e.errors, &seen, 8);
+    assert!(again.is_empty());
+    assert_eq!(seen, seen2);
+    // One error fixed, one new: only the new one is logged; the fixed one is forgotten.
+    let e2 = managed(json!({ "warningSeconds": "soon", "passwordMinLength": 3, "idleTimeoutMinutes": 0 }));
+    let (changed, seen3) = new_error_events(&e2.errors, &seen2, 9);
+    assert_eq!(changed.len(), 1);
+    assert!(changed[0].detail.as_deref().unwrap_or("").starts_with("idleTimeoutMinutes = 0"));
+    assert_eq!(seen3.len(), 3);
+    // The same text from the user's options is a different error.
+    let u = user(json!({ "passwordMinLength": 3 }));
+    assert_ne!(error_digest(&u.errors[0]), error_digest(&e.errors[1]));
+    assert_eq!(new_error_events(&u.errors, &seen3, 10).0[0].level, Some(crate::Level::Warning));
+}

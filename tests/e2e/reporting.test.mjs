@@ -1,0 +1,139 @@
+// Reporting endpoint, proven in Debian's Chromium against the testbed's https://reports.acme.test/report:
+// every event reaches the endpoint exactly once (counted by accepted event id), signed with the
+// policy's HMAC secret, across a killed service worker and a period when the endpoint answers 500.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fsSync from 'node:fs';
+import { launch, removeManagedPolicy, waitForManaged, writeManagedPolicy } from './harness.mjs';
+import { startTestbed } from '../testbed/server.mjs';
+
+const POLICY_FILE = 'crm-guard-policy-test.json';
+const SECRET = 'testbed-secret-0123456789';
+const REPORT_URL = 'https://reports.acme.test/report';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+process.on('exit', () => {
+  try { fsSync.rmSync(`/etc/chromium/policies/managed/${POLICY_FILE}`, { force: true }); } catch {}
+});
+
+async function poll(fn, what, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+describe('reporting endpoint', () => {
+  let testbed, b;
+  before(async () => {
+    await writeManagedPolicy(POLICY_FILE, {
+      reportingUrl: REPORT_URL, reportingHmacSecret: SECRET, reportingBatchSize: 4,
+      // A bad value: its policyError event is reported like any other.
+      disabledCrms: ['no-such-crm'],
+    });
+    testbed = await startTestbed();
+    b = await launch({ testbed });
+    await waitForManaged(b, (m) => m.reportingUrl === REPORT_URL);
+  });
+  after(async () => {
+    await removeManagedPolicy(POLICY_FILE);
+    await b?.close();
+    await testbed?.close();
+  });
+
+  /** Logs `n` events through the worker's event log (the path every feature uses). */
+  const logEvents = (n, tag) => b.evalSw(async ({ n, tag }) => {
+    const ids = [];
+    for (let i = 0; i < n; i++) {
+      const e = await self.crmGuardEvents.log({ kind: 'findingRaised', crmId: 'salesforce', level: 'warning',
+        host: 'https://acme.my.salesforce.com/secret/path?token=1', detail: `${tag} ${i}` });
+      ids.push(e.id);
+    }
+    return ids;
+  }, { n, tag });
+
+  /** Event ids in the batches the endpoint accepted (2xx), with repetitions. */
+  const accepted = () => testbed.reports.filter((r) => r.status < 300).flatMap((r) => r.json.events.map((e) => e.id));
+
+  test('every event exactly once, signed, across a 500 period and a killed worker', async () => {
+    const t0 = Date.now();
+    // The policy's bad value is logged (once) as the worker starts: it is one of the events to deliver.
+    const all = await poll(async () => {
+      const events = (await b.storage('local')).eventLog?.events ?? [];
+      return events.some((e) => e.kind === 'policyError') && events;
+    }, 'the policy error event');
+    const expected = new Set(all.map((e) => e.id));
+    for (const id of await logEvents(6, 'online')) expected.add(id);
+    await poll(() => expected.size > 0 && [...expected].every((id) => accepted().includes(id)), 'first events accepted');
+    const firstDelivery = Date.now() - t0;
+
+    // The endpoint fails: nothing is lost, the batch is retried with back-off.
+    testbed.setReportStatus(500);
+    for (const id of await logEvents(5, 'failing')) expected.add(id);
+    await poll(() => testbed.reports.some((r) => r.status === 500), 'a failed attempt');
+    const status = await b.evalSw(() => self.crmGuardEvents.status());
+    assert.ok(status.queued >= 5 && status.failures >= 1, JSON.stringify(status));
+
+    // The worker is killed while events wait; the queue is in chrome.storage.local.
+    await b.killServiceWorker();
+    const stored = (await b.storage('local')).reportQueue;
+    assert.ok(stored.inFlight || stored.pending.length, 'the queue survived the worker');
+    for (const id of await logEvents(3, 'after restart')) expected.add(id);
+
+    // The endpoint recovers: the alarm (not the test) retries.
+    testbed.setReportStatus(204);
+    const recovered = Date.now();
+    await poll(() => [...expected].every((id) => accepted().includes(id)), 'every event accepted', 30_000);
+    const retryDelay = Date.now() - recovered;
+
+    const ids = accepted();
+    const counts = new Map();
+    for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const dupes = [...counts].filter(([, n]) => n > 1);
+    assert.deepEqual(dupes, [], 'no event accepted twice');
+    assert.deepEqual([...counts.keys()].sort((a, c) => a - c), [...expected].sort((a, c) => a - c), 'none lost, none extra');
+    // Failed attempts resent the same batch (same id and events).
+    const failed = testbed.reports.filter((r) => r.status === 500);
+    const retried = testbed.reports.find((r) => r.status < 300 && r.json.batchId === failed[0].json.batchId);
+    assert.deepEqual(retried?.json.events, failed[0].json.events);
+
+    for (const r of testbed.reports) {
+      const sig = 'sha256=' + crypto.createHmac('sha256', SECRET).update(r.raw).digest('hex');
+      assert.equal(r.headers['x-crm-guard-signature'], sig, 'HMAC over the raw body');
+      assert.equal(r.json.schema, 'crm-guard.events.v1');
+      assert.ok(r.json.events.length <= 4, 'batch size from policy');
+      for (const e of r.json.events) {
+        if (e.host) assert.equal(e.host, 'acme.my.salesforce.com', 'host only, never the path or query');
+      }
+    }
+    assert.ok(testbed.reports.some((r) => r.json.events.some((e) => e.kind === 'policyError')),
+      'the policy error event is reported too');
+    // The preflight was answered (custom signature header).
+    assert.ok(testbed.count({ host: 'reports.acme.test', method: 'OPTIONS' }) >= 1);
+    const after = await b.evalSw(() => self.crmGuardEvents.status());
+    assert.deepEqual([after.queued, after.failures], [0, 0]);
+    console.log(`# reporting: ${expected.size} events, ${testbed.reports.length} POSTs ` +
+      `(${failed.length} answered 500); first delivery ${firstDelivery} ms; delivered ${retryDelay} ms after recovery`);
+  });
+
+  test('an endpoint that never answers preflight does not block the extension or lose events', async () => {
+    testbed.setReportPreflight(false);
+    const t0 = Date.now();
+    const ids = await logEvents(3, 'no preflight');
+    const logMs = Date.now() - t0;
+    assert.ok(logMs < 2000, `logging does not wait on the endpoint (${logMs} ms)`);
+    const { tabId } = await b.openTab('https://acme.my.salesforce.com/');
+    await b.waitForBadge(tabId, (x) => x.text === 'OK');
+    await poll(async () => (await b.evalSw(() => self.crmGuardEvents.status())).failures >= 1, 'a failed attempt');
+    const log = (await b.storage('local')).eventLog.events.map((e) => e.id);
+    assert.ok(ids.every((id) => log.includes(id)), 'in the local log');
+    const q = (await b.storage('local')).reportQueue;
+    const queued = [...(q.inFlight?.events ?? []), ...q.pending].map((e) => e.id);
+    assert.ok(ids.every((id) => queued.includes(id)), 'and still queued for the endpoint');
+    testbed.setReportPreflight(true);
+  });
+});
