@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
 import fsSync from 'node:fs';
 import { launch, removeManagedPolicy, waitForManaged, writeManagedPolicy } from './harness.mjs';
 import { startTestbed } from '../testbed/server.mjs';
@@ -135,5 +136,67 @@ describe('reporting endpoint', () => {
     const queued = [...(q.inFlight?.events ?? []), ...q.pending].map((e) => e.id);
     assert.ok(ids.every((id) => queued.includes(id)), 'and still queued for the endpoint');
     testbed.setReportPreflight(true);
+  });
+});
+
+describe('event log in the options page', () => {
+  let testbed, b;
+  before(async () => {
+    testbed = await startTestbed();
+    b = await launch({ testbed });
+  });
+  after(async () => {
+    await b?.close();
+    await testbed?.close();
+  });
+
+  test('lists the log newest first, filters by CRM, level and type, exports JSON and CSV', async () => {
+    await b.evalSw(async () => {
+      const log = (e) => self.crmGuardEvents.log(e);
+      await log({ kind: 'findingRaised', crmId: 'salesforce', host: 'acme.my.salesforce.com', level: 'warning', detail: 'first' });
+      await log({ kind: 'idleLogout', crmId: 'hubspot', host: 'app.hubspot.com' });
+      await log({ kind: 'findingRaised', crmId: 'hubspot', level: 'atRisk', detail: '=HYPERLINK("http://evil")' });
+    });
+    const page = await b.extensionPage('options.html');
+    await page.waitForSelector('body[data-ready="true"]');
+    const rows = () => page.$$eval('#events tbody tr', (trs) => trs.map((tr) => [tr.dataset.kind, ...[...tr.cells].slice(1).map((c) => c.textContent)]));
+    assert.deepEqual((await rows()).map((r) => r.slice(0, 3)), [
+      ['findingRaised', 'Security finding', 'hubspot'],
+      ['idleLogout', 'Signed out (inactivity)', 'hubspot'],
+      ['findingRaised', 'Security finding', 'salesforce'],
+    ]);
+    const renders = async () => Number(await page.getAttribute('body', 'data-renders') ?? 0);
+    await page.selectOption('#filter-crm', 'hubspot');
+    await page.waitForFunction(() => document.querySelectorAll('#events tbody tr').length === 2);
+    await page.selectOption('#filter-level', 'atRisk');
+    await page.waitForFunction(() => document.querySelectorAll('#events tbody tr').length === 1);
+    assert.equal((await rows())[0][4], 'At risk');
+    await page.selectOption('#filter-level', '');
+    await page.selectOption('#filter-kind', 'idleLogout');
+    await page.waitForFunction(() => document.querySelectorAll('#events tbody tr').length === 1
+      && document.querySelector('#events tbody tr').dataset.kind === 'idleLogout');
+
+    // A new event shows up live.
+    const before = await renders();
+    await b.evalSw(() => self.crmGuardEvents.log({ kind: 'idleLogout', crmId: 'hubspot' }));
+    await page.waitForFunction((n) => Number(document.body.dataset.renders) > n
+      && document.querySelectorAll('#events tbody tr').length === 2, before);
+
+    // Export: the filtered log, in the core's formats, downloaded from a Blob URL.
+    await page.selectOption('#filter-kind', '');
+    await page.selectOption('#filter-crm', '');
+    const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+    assert.equal(json.suggestedFilename(), 'crm-guard-events.json');
+    assert.match(json.url(), /^blob:chrome-extension:/);
+    const events = JSON.parse(await fs.readFile(await json.path(), 'utf8'));
+    assert.deepEqual(events.map((e) => e.kind), ['findingRaised', 'idleLogout', 'findingRaised', 'idleLogout']);
+    await page.selectOption('#filter-crm', 'hubspot');
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    const text = await fs.readFile(await csv.path(), 'utf8');
+    const lines = text.trim().split('\r\n');
+    assert.equal(lines[0], 'id,time,kind,crm,host,level,detail');
+    assert.equal(lines.length, 4, text);
+    assert.ok(lines.some((l) => l.endsWith(`,hubspot,,atRisk,"'=HYPERLINK(""http://evil"")"`)), 'formula-safe CSV: ' + text);
+    await page.close();
   });
 });
