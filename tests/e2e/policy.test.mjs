@@ -261,3 +261,26 @@ describe('managed policy in a real Chromium', () => {
     console.log(`# hostile policy (about 2.5 MB) applied and rendered in ${Date.now() - t0} ms`);
   });
 });
+
+describe('options page in French', () => {
+  test('UI chrome, the locked note and error reasons come from _locales/fr', async () => {
+    await writeManagedPolicy(POLICY_FILE, { idleTimeoutMinutes: 20, trustedNetworkProbeUrl: 'http://probe.acme.test/' });
+    const testbed = await startTestbed();
+    // Chromium on Linux takes its UI language from the environment.
+    const b = await launch({ testbed, extraArgs: ['--lang=fr'],
+      launchOptions: { locale: 'fr-FR', env: { ...process.env, LANGUAGE: 'fr', LANG: 'fr_FR.UTF-8' } } });
+    try {
+      await waitForManaged(b, (m) => m.idleTimeoutMinutes === 20);
+      const page = await optionsPage(b);
+      assert.equal(await page.textContent('[data-key="idleTimeoutMinutes"] .locked-note'), 'Défini par votre organisation');
+      assert.equal(await page.textContent('#save'), 'Enregistrer');
+      const row = (await rowsOf(page)).find((r) => r.key === 'trustedNetworkProbeUrl');
+      assert.deepEqual([row.cells[2], row.cells[4]], ['doit être une URL https://', 'Votre organisation']);
+      assert.equal(await page.textContent('#log h2'), 'Journal des événements de sécurité');
+    } finally {
+      await removeManagedPolicy(POLICY_FILE);
+      await b.close();
+      await testbed.close();
+    }
+  });
+});
