@@ -61,7 +61,7 @@ const rowsOf = (page) =>
   })));
 
 describe('managed policy in a real Chromium', () => {
-  let testbed, b;
+  let testbed, b, selfHostedTab;
   const FIRST = {
     crmHosts: [{ name: 'Acme CRM', hosts: ['crm.acme.test'] }],
     idleTimeoutMinutes: 30,
@@ -92,6 +92,7 @@ describe('managed policy in a real Chromium', () => {
     const { tabId } = await b.openTab(CRM);
     const badge = await b.waitForBadge(tabId, (x) => x.text === 'OK');
     assert.equal(badge.title, 'CRM Guard — Acme CRM: Secure');
+    selfHostedTab = tabId; // stays open: the live-change test removes this CRM from policy
   });
 
   test('a bad managed value shows its named error and the safe default applies; logged once', async () => {
@@ -179,6 +180,9 @@ describe('managed policy in a real Chromium', () => {
       (m) => m.idleTimeoutMinutes === 45 && !m.crmHosts);
     // Salesforce is now ignored by policy: the open tab loses its badge, with no navigation.
     await b.waitForBadge(tabId, (x) => x.text === '');
+    // So does the self-hosted CRM the policy no longer lists (no host access: its URL is not
+    // visible to chrome.tabs, the worker uses the one it kept).
+    await b.waitForBadge(selfHostedTab, (x) => x.text === '');
     assert.equal((await settings(b)).settings.idleTimeoutMinutes, 45);
     // The open options page follows: new value, passwordMode unlocked again, errors gone.
     await page.waitForFunction(() => document.querySelector('#f-idleTimeoutMinutes')?.value === '45'

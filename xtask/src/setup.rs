@@ -73,11 +73,16 @@ fn ensure_npm_packages() -> Result<()> {
 }
 
 fn ensure_chromium() -> Result<()> {
-    let missing: Vec<&str> = [("/usr/bin/chromium", "chromium"), ("/usr/bin/xvfb-run", "xvfb")]
-        .into_iter()
-        .filter(|(path, _)| !Path::new(path).exists())
-        .map(|(_, pkg)| pkg)
-        .collect();
+    // xset (x11-xserver-utils) is the idle e2e suite's "real user input" under Xvfb.
+    let missing: Vec<&str> = [
+        ("/usr/bin/chromium", "chromium"),
+        ("/usr/bin/xvfb-run", "xvfb"),
+        ("/usr/bin/xset", "x11-xserver-utils"),
+    ]
+    .into_iter()
+    .filter(|(path, _)| !Path::new(path).exists())
+    .map(|(_, pkg)| pkg)
+    .collect();
     if missing.is_empty() {
         return Ok(());
     }

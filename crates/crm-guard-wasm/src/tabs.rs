@@ -165,14 +165,19 @@ pub async fn refresh_all() -> Result<u32, JsValue> {
     let tabs = chrome::tabs_query(&js_sys::Object::new().into()).await?;
     let mut painted = 0;
     for tab in js_sys::Array::from(&tabs).iter() {
-        let id = js_sys::Reflect::get(&tab, &"id".into())?.as_f64();
-        let url = js_sys::Reflect::get(&tab, &"url".into())?.as_string();
-        if let (Some(id), Some(url)) = (id, url) {
-            let tab_id = id as i32;
-            let mut state = load(tab_id).await?.unwrap_or_default();
-            state.url = url;
-            apply(tab_id, state).await?;
-            painted += 1;
+        let Some(id) = js_sys::Reflect::get(&tab, &"id".into())?.as_f64() else { continue };
+        let tab_id = id as i32;
+        let visible_url = js_sys::Reflect::get(&tab, &"url".into())?.as_string();
+        let stored = load(tab_id).await?;
+        // A tab we have no host access to (a self-hosted CRM that policy just removed) shows no
+        // URL: fall back to the URL we kept while it was a CRM tab.
+        let Some(url) = visible_url.or_else(|| stored.as_ref().map(|s| s.url.clone())) else { continue };
+        let mut state = stored.unwrap_or_default();
+        state.url = url;
+        // One tab failing (closed meanwhile) must not leave the others unpainted.
+        match apply(tab_id, state).await {
+            Ok(()) => painted += 1,
+            Err(e) => web_sys::console::warn_1(&format!("[crm-guard] refresh of tab {tab_id} failed: {e:?}").into()),
         }
     }
     Ok(painted)
