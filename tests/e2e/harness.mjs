@@ -218,7 +218,7 @@ export async function launch({
     },
 
     /** Polls the badge until `predicate(badge)` holds; throws with the last badge on time-out. */
-    async waitForBadge(tabId, predicate, timeoutMs = 5000) {
+    async waitForBadge(tabId, predicate, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       let last = null;
       for (;;) {
