@@ -2,19 +2,15 @@
 //! The log lives in memory once loaded, so concurrent handlers never lose each other's events;
 //! every push writes the whole (bounded) log back.
 
-use std::cell::RefCell;
-
 use crm_guard_core::events::{EventLog, Filter, NewEvent};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use crate::{chrome, js_error, reporting, settings, to_js};
+use crate::{chrome, js_error, once, reporting, settings, to_js};
 
 pub const LOG_KEY: &str = "eventLog";
 
 thread_local! {
-    static LOG: RefCell<Option<EventLog>> = const { RefCell::new(None) };
-    static LOADING: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+    static LOG: once::Slot<EventLog> = const { once::Slot::new() };
 }
 
 async fn load() -> Result<EventLog, JsValue> {
@@ -33,25 +29,7 @@ async fn load() -> Result<EventLog, JsValue> {
 }
 
 async fn ensure_loaded() -> Result<(), JsValue> {
-    if LOG.with(|l| l.borrow().is_some()) {
-        return Ok(());
-    }
-    let promise = LOADING.with(|l| {
-        l.borrow_mut()
-            .get_or_insert_with(|| {
-                future_to_promise(async {
-                    let log = load().await?;
-                    LOG.with(|l| l.borrow_mut().get_or_insert(log).len());
-                    Ok(JsValue::UNDEFINED)
-                })
-            })
-            .clone()
-    });
-    let result = JsFuture::from(promise).await;
-    if result.is_err() {
-        LOADING.with(|l| *l.borrow_mut() = None);
-    }
-    result.map(|_| ())
+    once::ensure_loaded(&LOG, load).await
 }
 
 /// Appends an event (hosts are reduced to the host by the core) and persists the log. With
@@ -67,7 +45,7 @@ pub async fn log(new: NewEvent) -> Result<crm_guard_core::events::Event, JsValue
     }
     // From here to the storage call, nothing awaits: the snapshots are taken in push order.
     let (event, snapshot) = LOG.with(|l| {
-        let mut guard = l.borrow_mut();
+        let mut guard = l.value.borrow_mut();
         let log = guard.as_mut().expect("loaded above");
         log.set_capacity(capacity);
         let event = log.push(new).clone();
@@ -115,7 +93,7 @@ pub async fn list_events(filter: JsValue) -> Result<JsValue, JsValue> {
     let filter = filter_from(filter)?;
     ensure_loaded().await?;
     LOG.with(|l| {
-        let guard = l.borrow();
+        let guard = l.value.borrow();
         let log = guard.as_ref().expect("loaded above");
         let events: Vec<_> = log.filter(&filter).rev().take(MAX_LISTED).collect();
         let matching = log.filter(&filter).count();
@@ -133,7 +111,7 @@ pub async fn export_events(format: String, filter: JsValue) -> Result<String, Js
     let filter = filter_from(filter)?;
     ensure_loaded().await?;
     LOG.with(|l| {
-        let guard = l.borrow();
+        let guard = l.value.borrow();
         let log = guard.as_ref().expect("loaded above");
         match format.as_str() {
             "json" => Ok(log.to_json(&filter)),

@@ -6,6 +6,7 @@ mod chrome;
 mod events;
 mod idle;
 mod network;
+mod once;
 mod password;
 mod reporting;
 mod settings;

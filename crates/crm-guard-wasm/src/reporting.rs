@@ -5,15 +5,14 @@
 //! period resends the same batch (same ids; the endpoint deduplicates by event id) and never
 //! loses one. Back-off comes from the core. Nothing ever waits on the endpoint.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 
 use crm_guard_core::events::{report_body, sign, Event, ReportQueue, SIGNATURE_HEADER};
 use crm_guard_core::policy::Settings;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use crate::{chrome, settings, to_js};
+use crate::{chrome, once, settings, to_js};
 
 /// Storage key of the queue in `chrome.storage.local`.
 pub(crate) const QUEUE_KEY: &str = "reportQueue";
@@ -39,8 +38,7 @@ extern "C" {
 }
 
 thread_local! {
-    static QUEUE: RefCell<Option<ReportQueue>> = const { RefCell::new(None) };
-    static LOADING: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+    static QUEUE: once::Slot<ReportQueue> = const { once::Slot::new() };
     static FLUSHING: Cell<bool> = const { Cell::new(false) };
     static AGAIN: Cell<bool> = const { Cell::new(false) };
 }
@@ -66,32 +64,14 @@ async fn load() -> Result<ReportQueue, JsValue> {
 
 /// Loads the queue once per worker (concurrent callers share one load).
 pub(crate) async fn ensure_loaded() -> Result<(), JsValue> {
-    if QUEUE.with(|q| q.borrow().is_some()) {
-        return Ok(());
-    }
-    let promise = LOADING.with(|l| {
-        l.borrow_mut()
-            .get_or_insert_with(|| {
-                future_to_promise(async {
-                    let queue = load().await?;
-                    QUEUE.with(|q| q.borrow_mut().get_or_insert(queue).len());
-                    Ok(JsValue::UNDEFINED)
-                })
-            })
-            .clone()
-    });
-    let result = JsFuture::from(promise).await;
-    if result.is_err() {
-        LOADING.with(|l| *l.borrow_mut() = None);
-    }
-    result.map(|_| ())
+    once::ensure_loaded(&QUEUE, load).await
 }
 
 /// Pushes an event (the queue must be loaded) and returns the queue to persist, synchronously:
 /// the caller writes it in the same `storage.set` as the event log.
 pub(crate) fn enqueue(event: Event) -> Result<JsValue, JsValue> {
     QUEUE.with(|q| {
-        let mut guard = q.borrow_mut();
+        let mut guard = q.value.borrow_mut();
         let queue = guard.get_or_insert_with(ReportQueue::new);
         queue.push(event);
         to_js(&*queue)
@@ -108,7 +88,7 @@ pub(crate) fn kick() {
 }
 
 async fn persist() -> Result<(), JsValue> {
-    let snapshot = QUEUE.with(|q| q.borrow().as_ref().map(to_js)).transpose()?;
+    let snapshot = QUEUE.with(|q| q.value.borrow().as_ref().map(to_js)).transpose()?;
     if let Some(snapshot) = snapshot {
         let items = js_sys::Object::new();
         js_sys::Reflect::set(&items, &QUEUE_KEY.into(), &snapshot)?;
@@ -181,7 +161,7 @@ async fn flush_once() -> Result<(), JsValue> {
     loop {
         let now = js_sys::Date::now() as u64;
         let batch = QUEUE.with(|q| {
-            let mut guard = q.borrow_mut();
+            let mut guard = q.value.borrow_mut();
             let queue = guard.as_mut()?;
             if queue.due(now) {
                 queue.next_batch(batch_size)
@@ -196,7 +176,7 @@ async fn flush_once() -> Result<(), JsValue> {
         let ok = post(&url, &body, &sign(secret.as_bytes(), body.as_bytes())).await;
         let now = js_sys::Date::now() as u64;
         QUEUE.with(|q| {
-            if let Some(queue) = q.borrow_mut().as_mut() {
+            if let Some(queue) = q.value.borrow_mut().as_mut() {
                 if ok {
                     queue.ack(batch.batch_id);
                 } else {
@@ -215,7 +195,7 @@ async fn flush_once() -> Result<(), JsValue> {
 /// Sets the alarm for the next attempt when events are waiting.
 async fn schedule() -> Result<(), JsValue> {
     let next =
-        QUEUE.with(|q| q.borrow().as_ref().filter(|q| !q.is_empty()).map(ReportQueue::next_attempt_ms));
+        QUEUE.with(|q| q.value.borrow().as_ref().filter(|q| !q.is_empty()).map(ReportQueue::next_attempt_ms));
     if let Some(next) = next {
         let when = (next as f64).max(js_sys::Date::now() + 1000.0);
         alarms_create(ALARM, &to_js(&json!({ "when": when }))?).await?;
@@ -229,7 +209,7 @@ pub async fn reporting_status() -> Result<JsValue, JsValue> {
     let effective = settings::current().await?;
     ensure_loaded().await?;
     let status = QUEUE.with(|q| {
-        let guard = q.borrow();
+        let guard = q.value.borrow();
         let queue = guard.as_ref();
         json!({
             "enabled": target(&effective.settings).is_some(),
