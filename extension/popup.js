@@ -58,4 +58,15 @@ function renderIdle(s) {
 const tabId = await currentTabId();
 render(tabId === undefined ? null : await chrome.runtime.sendMessage({ type: 'verdict', tabId }));
 if (tabId !== undefined) renderIdle(await chrome.runtime.sendMessage({ type: 'idleStatus', tabId }));
+// Phishing guard (worker/password.js): IT policy wants it but host access to all sites is not granted yet;
+// chrome.permissions.request needs this click (a user gesture).
+const phishing = await chrome.runtime.sendMessage({ type: 'pwPhishingStatus' });
+if (phishing?.wanted && !phishing.granted) {
+  const grant = el('button', 'grant', t('popupPhishingGrant'));
+  grant.type = 'button';
+  grant.id = 'phishing-grant';
+  grant.addEventListener('click', () =>
+    chrome.permissions.request({ origins: ['<all_urls>'] }).then((ok) => ok && grant.remove(), () => {}));
+  document.getElementById('main').append(el('p', 'phishing', t('popupPhishingExplain')), grant);
+}
 document.body.dataset.ready = 'true';

@@ -85,6 +85,11 @@ onMessage('pwPage', 'content', async (msg, from) => {
 onMessage('pwPhish', 'content', (msg, from) =>
   typeof msg.password === 'string' ? core.passwordPhishCheck(from.url, msg.password) : undefined);
 
+onMessage('pwPhishingStatus', 'page', async () => ({
+  wanted: await core.phishingGuardWanted(),
+  granted: await chrome.permissions.contains(ALL_URLS),
+}));
+
 // ---------------------------------------------------------------------------------------------
 // Phishing guard registration: policy `phishingGuard` AND the optional `<all_urls>` permission.
 

@@ -293,6 +293,22 @@ describe('password strength meter', () => {
     await hs.page.close();
   });
 
+  test('phishing guard wanted by policy but <all_urls> not granted: nothing registered, the popup offers the grant', async () => {
+    await setOptions(b, { phishingGuard: true });
+    try {
+      assert.equal(await b.evalSw(() => self.crmGuardPassword.syncPhishing()), false);
+      assert.deepEqual(await b.evalSw(() => chrome.scripting.getRegisteredContentScripts()), []);
+      const { tabId, page } = await b.openTab(`${SF}/`);
+      const popup = await b.popup(tabId);
+      await popup.waitForSelector('body[data-ready="true"]');
+      assert.equal(await popup.textContent('#phishing-grant'), 'Turn on the phishing guard');
+      await popup.close();
+      await page.close();
+    } finally {
+      await setOptions(b, { phishingGuard: false });
+    }
+  });
+
   test('no password in chrome.storage, the worker console, or any request but the form posts', async () => {
     const secrets = [WEAK, STRONG, CRM_PASSWORD, encodeURIComponent(STRONG), encodeURIComponent(CRM_PASSWORD)];
     const dump = JSON.stringify({
