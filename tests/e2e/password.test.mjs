@@ -156,6 +156,14 @@ describe('password strength meter', () => {
     await page.close();
   });
 
+  test('a same-origin about:blank frame written by the page gets the meter', async () => {
+    const { page } = await b.openTab(`${SF}/setup/frame`);
+    await page.frameLocator('#dialog').locator('#newpw').pressSequentially(WEAK);
+    const m = await waitMeter(page, (x) => x.prevId === 'newpw' && x.bar?.['aria-valuetext']?.includes('weak'), 'meter in the frame');
+    assert.equal(m.shadowMode, 'closed');
+    await page.close();
+  });
+
   test('page scripts cannot read the score or the meter text', async () => {
     const { page } = await b.openTab(`${SF}/signup`);
     await page.locator('#password').pressSequentially(WEAK);

@@ -294,6 +294,8 @@ export async function startTestbed(opts = {}) {
         });
       case '/setup/password':
         return sendHtml(res, html('Change Your Password | Salesforce', '<h1>Change your password</h1><pw-change></pw-change>', ['/static/shadow-password.js']), h);
+      case '/setup/frame':
+        return sendHtml(res, html('Dialog | Salesforce', '<h1>Settings</h1>', ['/static/frame-password.js']), h);
       case '/spa-late':
         return sendHtml(res, html('Settings | Salesforce', '<h1>Settings</h1><p>Loading…</p>', ['/static/spa-late.js']), h);
       case '/signup':
