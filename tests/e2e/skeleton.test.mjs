@@ -67,6 +67,16 @@ describe('walking skeleton', () => {
     await b.waitForBadge(tabId, (x) => x.text === '');
     const stored = await b.storage('session');
     assert.equal(stored[`tab:${tabId}`], undefined, 'no state is kept for non-CRM pages');
+    // Privacy: no non-CRM URL anywhere in the worker's storage, nor a lookalike page's path.
+    const { page: fake, tabId: fakeTab } = await b.openTab('https://acme.salesforce-login.com/secret/path?q=1');
+    await b.waitForBadge(fakeTab, (x) => x.text === '!!');
+    await page.goto('https://example.test/private/page?token=abc');
+    await b.waitForBadge(tabId, (x) => x.text === '');
+    for (const area of ['session', 'local']) {
+      const dump = JSON.stringify(await b.storage(area));
+      assert.doesNotMatch(dump, /example\.test|private\/page|token=abc|secret\/path/, `${area}: ${dump.slice(0, 300)}`);
+    }
+    await fake.close();
   });
 
   test('SPA navigation with history.pushState keeps the badge right', async () => {

@@ -102,6 +102,11 @@ impl fmt::Display for Key {
 }
 
 impl Key {
+    /// Keys whose values are secrets: never shown in errors, logs or exports.
+    pub fn is_secret(self) -> bool {
+        matches!(self, Key::ReportingHmacSecret)
+    }
+
     /// This key's row in [`SPECS`].
     pub fn spec(self) -> &'static Spec {
         // SPECS is in `Key::ALL` order; `spec_table_is_complete` checks it.
@@ -679,7 +684,13 @@ fn apply_layer(
             let applied = applied.unwrap_or_else(|| fallback_text(key, source));
             issues.push(
                 errors,
-                PolicyError { key: key.name().into(), value: display_value(value), reason, applied, source },
+                PolicyError {
+                    key: key.name().into(),
+                    value: shown_value(key, value),
+                    reason,
+                    applied,
+                    source,
+                },
             )
         });
         issues.finish(errors, key.name(), source);
@@ -1006,6 +1017,16 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// Compact JSON, at most [`MAX_DISPLAY_CHARS`] characters; never serialises more than a few
 /// hundred bytes of a huge value.
+/// What an error may show of a rejected value: secrets never appear (errors reach the event
+/// log, its exports and the reporting endpoint).
+fn shown_value(key: Key, v: &Value) -> String {
+    if key.is_secret() {
+        "(hidden)".into()
+    } else {
+        display_value(v)
+    }
+}
+
 pub fn display_value(v: &Value) -> String {
     struct Limited(Vec<u8>);
     impl std::io::Write for Limited {
@@ -1112,7 +1133,8 @@ pub fn new_error_events(
     for err in errors {
         let digest = error_digest(err);
         if !seen.contains(&digest) && !current.contains(&digest) {
-            let level = if err.source == Source::Managed { crate::Level::AtRisk } else { crate::Level::Warning };
+            let level =
+                if err.source == Source::Managed { crate::Level::AtRisk } else { crate::Level::Warning };
             events.push(NewEvent::new(now_ms, EventKind::PolicyError).level(level).detail(err.to_string()));
         }
         current.insert(digest);

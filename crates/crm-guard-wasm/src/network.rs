@@ -290,6 +290,11 @@ pub async fn net_headers(
 /// logged once.
 #[wasm_bindgen(js_name = netCommitted)]
 pub async fn net_committed(tab_id: i32, url: String) -> Result<(), JsValue> {
+    if crm_of(&url).await?.is_none() {
+        // Not a CRM page: nothing about it is kept (privacy: no non-CRM URL in storage).
+        chrome::session_remove(&key(tab_id).into()).await?;
+        return Ok(());
+    }
     let mut r = load(tab_id).await?;
     let doc = r.pending.take().filter(|d| d.url == url);
     r.upgrading = None;

@@ -4,7 +4,7 @@
 //! Each distinct policy error is logged once as a security event (digests in
 //! `chrome.storage.local` `policyErrorDigests`, so a worker wake does not log them again).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -15,6 +15,8 @@ use crate::{chrome, events, js_error, to_js};
 
 thread_local! {
     static CACHE: RefCell<Option<Rc<Effective>>> = const { RefCell::new(None) };
+    /// Bumped by every invalidation: a read that started before it must not fill the cache.
+    static GENERATION: Cell<u64> = const { Cell::new(0) };
     /// Digests of the errors already logged (loaded once from storage).
     static SEEN: RefCell<Option<BTreeSet<String>>> = const { RefCell::new(None) };
 }
@@ -24,16 +26,18 @@ pub const OPTIONS_KEY: &str = "options";
 /// Storage key of the digests of the policy errors already logged.
 pub const DIGESTS_KEY: &str = "policyErrorDigests";
 
-async fn read_json(promise: Result<JsValue, JsValue>, key: Option<&str>) -> serde_json::Value {
-    let Ok(items) = promise else { return serde_json::Value::Null };
+/// The JSON under `key` (or the whole result); `Ok(Null)` when absent or unreadable as JSON,
+/// `Err` when the storage call itself failed.
+fn read_json(promise: Result<JsValue, JsValue>, key: Option<&str>) -> Result<serde_json::Value, JsValue> {
+    let items = promise?;
     let value = match key {
         Some(k) => js_sys::Reflect::get(&items, &k.into()).unwrap_or(JsValue::UNDEFINED),
         None => items,
     };
     if value.is_undefined() {
-        return serde_json::Value::Null;
+        return Ok(serde_json::Value::Null);
     }
-    serde_wasm_bindgen::from_value(value).unwrap_or(serde_json::Value::Null)
+    Ok(serde_wasm_bindgen::from_value(value).unwrap_or(serde_json::Value::Null))
 }
 
 /// The effective settings (cached).
@@ -41,10 +45,19 @@ pub async fn current() -> Result<Rc<Effective>, JsValue> {
     if let Some(e) = CACHE.with(|c| c.borrow().clone()) {
         return Ok(e);
     }
-    // Managed storage is unavailable without a schema or on some browsers: that is "no policy".
-    let managed = read_json(chrome::managed_get(&JsValue::NULL).await, None).await;
-    let user = read_json(chrome::local_get(&OPTIONS_KEY.into()).await, Some(OPTIONS_KEY)).await;
-    let effective = Rc::new(policy::effective(&user, &managed));
+    let generation = GENERATION.get();
+    // Managed storage can be unavailable (no policy on some browsers, a transient failure):
+    // then this event runs without policy, but nothing is cached, so the next one reads again
+    // and IT's locks are never lost for longer than one event.
+    let managed = read_json(chrome::managed_get(&JsValue::NULL).await, None);
+    let user = read_json(chrome::local_get(&OPTIONS_KEY.into()).await, Some(OPTIONS_KEY));
+    let cacheable = managed.is_ok() && user.is_ok();
+    let or_null = |r: Result<serde_json::Value, JsValue>| r.unwrap_or(serde_json::Value::Null);
+    let effective = Rc::new(policy::effective(&or_null(user), &or_null(managed)));
+    if !cacheable || GENERATION.get() != generation {
+        // Settings changed (or could not be read) while we read: use this result, cache nothing.
+        return Ok(effective);
+    }
     // Two handlers may have missed the cache at once: the first result wins.
     let effective = CACHE.with(|c| c.borrow_mut().get_or_insert(effective).clone());
     let errors = effective.errors.clone();
@@ -90,6 +103,7 @@ async fn record_errors(errors: Vec<PolicyError>) -> Result<(), JsValue> {
 /// Drops the cached settings; the next event reads them again. Called on storage changes.
 #[wasm_bindgen(js_name = onSettingsChanged)]
 pub fn on_settings_changed() {
+    GENERATION.set(GENERATION.get() + 1);
     CACHE.with(|c| *c.borrow_mut() = None);
 }
 

@@ -1,7 +1,7 @@
 //! Per-tab state and the badge. State lives in `chrome.storage.session` (`tab:<id>`), so it
 //! survives the worker being stopped; only CRM tabs have state (non-CRM URLs are never stored).
 
-use crm_guard_core::{evaluate, Catalog, Finding, FindingKind, TabVerdict};
+use crm_guard_core::{evaluate, Catalog, Finding, FindingKind, PageUrl, TabVerdict};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use wasm_bindgen::prelude::*;
@@ -50,9 +50,15 @@ async fn save(tab_id: i32, state: &TabState) -> Result<(), JsValue> {
 }
 
 /// Evaluates the tab and paints its badge; stores state for CRM tabs, forgets the others.
-async fn apply(tab_id: i32, state: TabState) -> Result<(), JsValue> {
+async fn apply(tab_id: i32, mut state: TabState) -> Result<(), JsValue> {
     match evaluate(&catalog().await?, &state.url, &state.findings) {
         Some(verdict) => {
+            if verdict.lookalike {
+                // Not a CRM page: keep its origin only (enough to judge it again), never its path.
+                if let Ok(page) = PageUrl::parse(&state.url) {
+                    state.url = format!("{}/", page.origin());
+                }
+            }
             save(tab_id, &state).await?;
             paint(tab_id, &verdict).await
         }
@@ -177,7 +183,9 @@ pub async fn refresh_all() -> Result<u32, JsValue> {
         // One tab failing (closed meanwhile) must not leave the others unpainted.
         match apply(tab_id, state).await {
             Ok(()) => painted += 1,
-            Err(e) => web_sys::console::warn_1(&format!("[crm-guard] refresh of tab {tab_id} failed: {e:?}").into()),
+            Err(e) => {
+                web_sys::console::warn_1(&format!("[crm-guard] refresh of tab {tab_id} failed: {e:?}").into())
+            }
         }
     }
     Ok(painted)

@@ -537,7 +537,11 @@ fn policy_errors_become_events_once() {
     assert_eq!(events.len(), 3);
     assert!(events.iter().all(|n| n.kind == Some(crate::events::EventKind::PolicyError) && n.time_ms == 7));
     assert_eq!(events[0].level, Some(crate::Level::AtRisk), "managed errors are at risk");
-    assert!(events.iter().any(|n| n.detail.as_deref().unwrap_or("").starts_with("warningSeconds = \"soon\"")));
+    assert!(events.iter().any(|n| n
+        .detail
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("warningSeconds = \"soon\"")));
     // The same errors again (a worker wake): nothing new.
     let (again, seen2) = new_error_events(&e.errors, &seen, 8);
     assert!(again.is_empty());
@@ -552,4 +556,20 @@ fn policy_errors_become_events_once() {
     let u = user(json!({ "passwordMinLength": 3 }));
     assert_ne!(error_digest(&u.errors[0]), error_digest(&e.errors[1]));
     assert_eq!(new_error_events(&u.errors, &seen3, 10).0[0].level, Some(crate::Level::Warning));
+}
+
+/// A rejected secret never appears in its error (errors become events, exports and reports).
+#[test]
+fn rejected_secret_is_hidden_in_errors() {
+    let e = managed(
+        json!({ "reportingUrl": "https://reports.example.com/in", "reportingHmacSecret": "short-s3cret" }),
+    );
+    let errs = errors_for(&e, "reportingHmacSecret");
+    assert!(!errs.is_empty(), "a too-short secret is rejected");
+    assert!(errs.iter().any(|err| err.value == "(hidden)"), "{errs:?}");
+    for err in errs {
+        assert!(!err.value.contains("short-s3cret"), "{err}");
+        assert!(!err.to_string().contains("short-s3cret"), "{err}");
+        assert!(!serde_json::to_string(err).unwrap().contains("short-s3cret"));
+    }
 }
