@@ -497,11 +497,21 @@ fn settings_from_policy_and_test_override_only_shortens() {
         &serde_json::json!({"forceLogoutToken": "t1"}),
     );
     let s = IdleSettings::from_policy(&effective.settings);
-    assert_eq!(s, IdleSettings { idle_timeout_ms: MIN, warning_ms: 45_000, logout_on_lock: false,
-        force_logout_token: Some("t1".into()) });
+    assert_eq!(
+        s,
+        IdleSettings {
+            idle_timeout_ms: MIN,
+            warning_ms: 45_000,
+            logout_on_lock: false,
+            force_logout_token: Some("t1".into())
+        }
+    );
     assert_eq!(s.detection_interval_secs(), 15);
     // A bad value from policy is the default, never "no logout".
-    let bad = crate::policy::effective(&serde_json::Value::Null, &serde_json::json!({"idleTimeoutMinutes": "never"}));
+    let bad = crate::policy::effective(
+        &serde_json::Value::Null,
+        &serde_json::json!({"idleTimeoutMinutes": "never"}),
+    );
     assert_eq!(IdleSettings::from_policy(&bad.settings).idle_timeout_ms, 15 * MIN);
     // The override cannot lengthen anything.
     let short = s.clone().shortened(20_000, 5_000);
