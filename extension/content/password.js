@@ -28,6 +28,7 @@
   const pending = new Set(); // fields found, not yet described to the worker
   const observedRoots = new WeakSet();
   let policy = null;
+  let classifying = Promise.resolve(); // settles when the fields found so far are classified
   let seq = 0;
   let scheduled = false;
   // Timings of the last keystrokes (benchmarks read them through CDP in this isolated world; the
@@ -89,7 +90,7 @@
     pending.add(field);
     if (!scheduled) {
       scheduled = true;
-      queueMicrotask(describePending);
+      classifying = new Promise((resolve) => queueMicrotask(() => describePending().finally(resolve)));
     }
   }
 
@@ -347,9 +348,33 @@ ul { margin: 2px 0 0; padding-left: 18px; }
     send({ type: 'pwBlocked' });
   }
 
+  let resubmitting = null; // {form, trusted}: our own re-submission after classification
+
   function onSubmit(e) {
     const form = e.target;
     if (!(form instanceof HTMLFormElement)) return;
+    const trusted = e.isTrusted || (resubmitting?.form === form && resubmitting.trusted);
+    if (resubmitting?.form === form) resubmitting = null;
+    // A password typed before the worker classified the field (first moments of a page): hold the
+    // submission until it is classified (and judged, in block mode), then submit again.
+    const early = [...fields].some(([f, st]) => st.kind === null && f.value && container(f) === form);
+    if (early && policy?.mode !== 'warn') {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      const submitter = e.submitter;
+      classifying.then(async () => {
+        await Promise.all([...fields].filter(([f, st]) => st.kind === 'newPassword' && container(f) === form && f.value)
+          .map(([f]) => requestScore(f)));
+        if (!form.isConnected) return;
+        resubmitting = { form, trusted };
+        try {
+          form.requestSubmit(submitter?.form === form ? submitter : undefined);
+        } finally {
+          resubmitting = null; // requestSubmit fires submit synchronously (or not at all: invalid form)
+        }
+      });
+      return;
+    }
     const refused = refusedIn(form);
     if (refused.length > 0) {
       e.preventDefault();
@@ -357,7 +382,7 @@ ul { margin: 2px 0 0; padding-left: 18px; }
       refuse(refused);
       return;
     }
-    if (!e.isTrusted) return;
+    if (!trusted) return;
     // A login submitted by the user: the worker fingerprints it and waits for the landing page.
     for (const [field, state] of fields) {
       if (state.kind === 'login' && field.value && field.isConnected && container(field) === form) {

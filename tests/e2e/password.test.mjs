@@ -214,6 +214,15 @@ describe('password strength meter', () => {
       const events = (await b.storage('local')).eventLog?.events ?? [];
       assert.ok(events.some((e) => e.kind === 'weakPasswordBlocked'), JSON.stringify(events));
 
+      // A submit right after load, with the worker stopped (cold): held until classified and judged.
+      testbed.clear();
+      await b.killServiceWorker();
+      await page.goto(`${SF}/signup`, { waitUntil: 'domcontentloaded' });
+      await page.locator('#password').fill(WEAK);
+      await page.locator('#password').press('Enter');
+      await waitMeter(page, (m) => m.prevId === 'password' && /blocked this form/.test(m.text), 'block message after an early submit');
+      assert.equal(testbed.count({ method: 'POST', pathPrefix: '/signup' }), 0, 'early submit: no POST');
+
       testbed.clear();
       await page.goto(`${SF}/signup`);
       await page.locator('#password').pressSequentially(STRONG, { delay: 0 });
