@@ -37,6 +37,12 @@ export function run(what, tabId, fn) {
   return result;
 }
 
+/** Runs `fn(tab)` for every open tab, each in its tab's queue (never beside its navigations). */
+export async function forEachTab(what, fn) {
+  const tabs = await chrome.tabs.query({});
+  await Promise.all(tabs.map((tab) => run(what, tab.id, () => fn(tab))));
+}
+
 const EXTENSION_ORIGIN = chrome.runtime.getURL('');
 const handlers = new Map();
 

@@ -2,7 +2,7 @@
 // headers, certificate errors, the content script's mixed-content and form reports, the
 // trusted-network probe. Decisions are in the core (crates/crm-guard-wasm/src/network.rs →
 // crm_guard_core::{dnr, network}). Handlers that touch a tab's network record run one at a time.
-import { core, onMessage, run } from './core.js';
+import { core, forEachTab, onMessage, run } from './core.js';
 
 const PROBE_ALARM = 'network.probe';
 const mainFrame = (d) => d.frameId === 0 && d.tabId >= 0;
@@ -97,7 +97,9 @@ async function probe() {
   const cfg = await core.probeConfig();
   await schedule(cfg);
   const outcome = cfg ? await fetchProbe(cfg) : { failed: 'no probe configured' };
-  return serial('probe result', -1, () => core.probeResult(outcome));
+  const result = await serial('probe result', -1, () => core.probeResult(outcome));
+  if (result?.changed) await forEachTab('network reconcile', (tab) => core.netReconcile(tab.id));
+  return result?.verdict;
 }
 
 /** The periodic alarm follows the settings (created again if a one-off alarm replaced it). */

@@ -2,12 +2,13 @@
 // settings are dropped, every CRM tab is evaluated again, and queued reports are retried (the
 // endpoint may have changed). The options page reads the key table and saves through here.
 import { core, onMessage, run } from './core.js';
+import { refreshAllTabs } from './tabs.js';
 
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === 'managed' || (area === 'local' && 'options' in changes)) {
     run('settings change', -1, async () => {
       core.onSettingsChanged();
-      await core.refreshAll();
+      await refreshAllTabs('settings change (tabs)');
       await core.reportingFlush();
     });
   }

@@ -1,6 +1,6 @@
 // Tabs and the badge: navigations (documents and single-page-app URL changes), closed tabs,
 // the install/start-up scan, the content script's page report, the popup's verdict request.
-import { core, onMessage, run } from './core.js';
+import { core, forEachTab, onMessage, run } from './core.js';
 
 const mainFrame = (d) => d.frameId === 0 && d.tabId >= 0;
 
@@ -14,8 +14,10 @@ chrome.webNavigation.onReferenceFragmentUpdated.addListener((d) => {
   if (mainFrame(d)) run('fragment navigation', d.tabId, () => core.onNavigation(d.tabId, d.url, false));
 });
 chrome.tabs.onRemoved.addListener((tabId) => run('tab close', -1, () => core.onTabRemoved(tabId)));
-chrome.runtime.onInstalled.addListener(() => run('install scan', -1, () => core.refreshAll()));
-chrome.runtime.onStartup.addListener(() => run('start-up scan', -1, () => core.refreshAll()));
+// Tabs open before the extension started (install) or restored at start-up get their badge.
+export const refreshAllTabs = (what) => forEachTab(what, (tab) => core.refreshTab(tab.id, tab.url ?? null));
+chrome.runtime.onInstalled.addListener(() => refreshAllTabs('install scan'));
+chrome.runtime.onStartup.addListener(() => refreshAllTabs('start-up scan'));
 
 onMessage('page', 'content', (msg, from) =>
   from.frameId === 0 ? run('page report', from.tabId, () => core.onPageReport(from.tabId, from.url, msg.report)) : undefined);

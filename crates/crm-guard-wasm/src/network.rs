@@ -457,23 +457,11 @@ pub async fn probe_result(outcome: JsValue) -> Result<JsValue, JsValue> {
                 let f = net::untrusted_finding(s.settings.trusted_network_required);
                 log_event(EventKind::FindingRaised, None, Some(f.level), f.kind.id()).await;
             }
-            reconcile_all().await?;
+            // The worker reconciles each tab in that tab's queue (worker/core.js forEachTab).
+            return to_js(&json!({ "verdict": verdict, "changed": true }));
         }
     }
-    to_js(&verdict)
-}
-
-/// Reconciles every tab that has state (CRM tabs).
-#[wasm_bindgen(js_name = reconcileAll)]
-pub async fn reconcile_all() -> Result<(), JsValue> {
-    let all = chrome::session_get(&JsValue::NULL).await?;
-    for k in js_sys::Object::keys(all.unchecked_ref::<js_sys::Object>()).iter() {
-        let Some(id) = k.as_string().and_then(|k| k.strip_prefix("tab:")?.parse::<i32>().ok()) else {
-            continue;
-        };
-        reconcile(id).await?;
-    }
-    Ok(())
+    to_js(&json!({ "verdict": verdict, "changed": false }))
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -164,31 +164,17 @@ pub async fn on_tab_removed(tab_id: i32) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Paints every open tab we can see (CRM tabs: the extension has host access to them only).
-/// Runs at install and browser start-up, so tabs opened before the extension get a badge.
-#[wasm_bindgen(js_name = refreshAll)]
-pub async fn refresh_all() -> Result<u32, JsValue> {
-    let tabs = chrome::tabs_query(&js_sys::Object::new().into()).await?;
-    let mut painted = 0;
-    for tab in js_sys::Array::from(&tabs).iter() {
-        let Some(id) = js_sys::Reflect::get(&tab, &"id".into())?.as_f64() else { continue };
-        let tab_id = id as i32;
-        let visible_url = js_sys::Reflect::get(&tab, &"url".into())?.as_string();
-        let stored = load(tab_id).await?;
-        // A tab we have no host access to (a self-hosted CRM that policy just removed) shows no
-        // URL: fall back to the URL we kept while it was a CRM tab.
-        let Some(url) = visible_url.or_else(|| stored.as_ref().map(|s| s.url.clone())) else { continue };
-        let mut state = stored.unwrap_or_default();
-        state.url = url;
-        // One tab failing (closed meanwhile) must not leave the others unpainted.
-        match apply(tab_id, state).await {
-            Ok(()) => painted += 1,
-            Err(e) => {
-                web_sys::console::warn_1(&format!("[crm-guard] refresh of tab {tab_id} failed: {e:?}").into())
-            }
-        }
-    }
-    Ok(painted)
+/// Paints one open tab (install and start-up scans, settings changes). `url` is what
+/// `chrome.tabs` shows: only CRM tabs' URLs are visible (host access to CRM hosts only); for a
+/// tab we no longer have access to (a self-hosted CRM that policy just removed) the URL kept
+/// while it was a CRM tab is used.
+#[wasm_bindgen(js_name = refreshTab)]
+pub async fn refresh_tab(tab_id: i32, url: Option<String>) -> Result<(), JsValue> {
+    let stored = load(tab_id).await?;
+    let Some(url) = url.or_else(|| stored.as_ref().map(|s| s.url.clone())) else { return Ok(()) };
+    let mut state = stored.unwrap_or_default();
+    state.url = url;
+    apply(tab_id, state).await
 }
 
 /// The verdict for a tab, for the popup: `null` when it is not a CRM tab.
