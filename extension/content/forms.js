@@ -7,19 +7,24 @@
   const MAX_RESOURCES = 200;
 
   const send = (report) => chrome.runtime.sendMessage({ type: 'network.page', report });
+  // The form's own properties can be shadowed by its fields (`<input name="action">` makes
+  // `form.action` that input): read them through the prototype's getters.
+  const formGetter = (name) => Object.getOwnPropertyDescriptor(HTMLFormElement.prototype, name).get;
+  const formAction = formGetter('action');
+  const formMethod = formGetter('method');
 
   // --- Forms: capture phase on the window, before the page's own handlers. -----------------------
   addEventListener(
     'submit',
     (e) => {
       const form = e.target;
-      if (!(form instanceof HTMLFormElement) || form.method === 'dialog') return;
+      if (!(form instanceof HTMLFormElement) || formMethod.call(form) === 'dialog') return;
       if (released.has(form)) {
         released.delete(form);
         return;
       }
       const submitter = e.submitter ?? null;
-      const action = submitter?.hasAttribute('formaction') ? submitter.formAction : form.action;
+      const action = submitter?.hasAttribute('formaction') ? submitter.formAction : formAction.call(form);
       if (!String(action).toLowerCase().startsWith('http:')) return;
       // Held until the core answers; released only if it says the action is not insecure.
       e.preventDefault();

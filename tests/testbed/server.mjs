@@ -325,7 +325,8 @@ export async function startTestbed(opts = {}) {
       case '/http-form':
         return sendHtml(res, html('HTTP form | Salesforce', `<h1>Form posting over http</h1>
 <form method="post" action="http://acme.my.salesforce.com/submit" id="httpform">
-<label>Name <input type="text" name="name" id="name"></label><button type="submit">Send</button></form>`), h);
+<label>Name <input type="text" name="name" id="name"></label><button type="submit">Send</button>
+<input type="hidden" name="action" value="save"><input type="hidden" name="method" value="dialog"></form>`), h);
       case '/submit':
         return sendHtml(res, html('Submitted | Salesforce', '<p>Submitted.</p>'), h);
       default:

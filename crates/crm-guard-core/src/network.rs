@@ -318,7 +318,11 @@ pub fn proxy_finding(level_of_control: &str, mode: &str) -> Option<Finding> {
 /// is resolved against the page, so an empty action on an `http:` page is insecure too). Loopback
 /// actions are potentially trustworthy, and `javascript:`/`mailto:` actions send nothing over http.
 pub fn insecure_form_action(page_url: &str, action_url: &str) -> bool {
-    if page_url.len() > MAX_URL_LEN || action_url.len() > MAX_URL_LEN {
+    if action_url.len() > MAX_URL_LEN {
+        // Too long to parse: judged by its scheme alone, so it fails closed.
+        return action_url.trim_start().get(..5).is_some_and(|s| s.eq_ignore_ascii_case("http:"));
+    }
+    if page_url.len() > MAX_URL_LEN {
         return false;
     }
     let Ok(page) = Url::parse(page_url) else { return false };
@@ -334,6 +338,14 @@ mod tests {
     use super::*;
 
     const PAGE: &str = "https://acme.my.salesforce.com/lightning/page/home";
+
+    #[test]
+    fn overlong_http_action_fails_closed() {
+        let long = format!("http://evil.example/{}", "a".repeat(MAX_URL_LEN));
+        assert!(insecure_form_action(PAGE, &long));
+        assert!(insecure_form_action(PAGE, &format!("  HTTP:{}", &long[5..])));
+        assert!(!insecure_form_action(PAGE, &format!("https://ok.example/{}", "a".repeat(MAX_URL_LEN))));
+    }
 
     #[test]
     fn mixed_content_table() {
