@@ -43,6 +43,12 @@ export async function forEachTab(what, fn) {
   await Promise.all(tabs.map((tab) => run(what, tab.id, () => fn(tab))));
 }
 
+async function onCrmPage(sender) {
+  const url = /^https?:/.test(sender.url ?? '') ? sender.url : sender.origin ? `${sender.origin}/` : '';
+  const verdict = await core.evaluateUrl(url);
+  return Boolean(verdict) && !verdict.lookalike;
+}
+
 const EXTENSION_ORIGIN = chrome.runtime.getURL('');
 const handlers = new Map();
 
@@ -50,7 +56,9 @@ const handlers = new Map();
  * Registers the handler of one message type. `from` says who may send it:
  * - 'page': our own extension pages (popup, options, signed-out page);
  * - 'content': our content scripts; the handler gets the sender's tab id, frame id and URL from
- *   the browser (`sender`), never from the message.
+ *   the browser (`sender`), never from the message;
+ * - 'crm': our content scripts, and only on a CRM page (the core classifies the sender's URL,
+ *   or its origin for about:blank frames): a page elsewhere can never, say, postpone a logout.
  * The handler's resolved value is the reply.
  */
 export function onMessage(type, from, handler) {
@@ -65,11 +73,13 @@ chrome.runtime.onMessage.addListener((msg, sender, reply) => {
   if (!entry) return false;
   const fromPage = typeof sender.url === 'string' && sender.url.startsWith(EXTENSION_ORIGIN);
   if (entry.from === 'page' && !fromPage) return false;
-  if (entry.from === 'content' && (fromPage || !sender.tab)) return false;
-  const tabId = entry.from === 'content' ? sender.tab.id : -1;
+  if (entry.from !== 'page' && (fromPage || !sender.tab)) return false;
+  const tabId = entry.from === 'page' ? -1 : sender.tab.id;
   // Not queued per tab here: a handler that touches the tab's verdict queues itself with
   // run(what, tabId, …) (queuing twice on the same tab would deadlock).
-  run(`message ${msg.type}`, -1, () => entry.handler(msg, { tabId, frameId: sender.frameId, url: sender.url }))
-    .then(reply);
+  run(`message ${msg.type}`, -1, async () => {
+    if (entry.from === 'crm' && !(await onCrmPage(sender))) throw new Error(`${msg.type} from a page that is not a CRM`);
+    return entry.handler(msg, { tabId, frameId: sender.frameId, url: sender.url });
+  }).then(reply);
   return true;
 });

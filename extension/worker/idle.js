@@ -28,9 +28,9 @@ chrome.storage.onChanged.addListener((changes, area) => {
 // From the in-page warning (content/idle-warning.js): a trusted click on "Stay signed in"; the
 // countdown reached zero (wakes a stopped worker, which then reconciles); a page (re)loaded during
 // the countdown asks whether to show it.
-onMessage('idleStay', 'content', () => serial('stay signed in', { type: 'staySignedIn' }));
-onMessage('idleDeadline', 'content', () => serial('deadline', { type: 'alarm' }));
-onMessage('idleQuery', 'content', (_msg, from) =>
+onMessage('idleStay', 'crm', () => serial('stay signed in', { type: 'staySignedIn' }));
+onMessage('idleDeadline', 'crm', () => serial('deadline', { type: 'alarm' }));
+onMessage('idleQuery', 'crm', (_msg, from) =>
   chain.then(() => (from.frameId === 0 ? core.idleWarningFor(from.url) : null)));
 // From the popup: time left before the auto-logout.
 onMessage('idleStatus', 'page', (msg) => chain.then(() => core.idleStatus(Number(msg.tabId))));

@@ -71,7 +71,7 @@ chrome.webRequest.onHeadersReceived.addListener(
 chrome.tabs.onRemoved.addListener((tabId) => serial('tab close (network)', -1, () => core.netTabRemoved(tabId)));
 
 // --- Messages. -----------------------------------------------------------------------------------
-onMessage('network.page', 'content', (msg, from) =>
+onMessage('network.page', 'crm', (msg, from) =>
   from.frameId === 0 ? serial('network page report', from.tabId, () => core.netPageReport(from.tabId, from.url, msg.report)) : undefined);
 onMessage('network.httpsFailedInfo', 'page', (msg) => core.httpsFailedInfo(String(msg.url)));
 onMessage('network.continueHttp', 'page', (msg) => serial('continue over http', -1, () => core.continueOverHttp(String(msg.url))));

@@ -33,7 +33,7 @@ const text = (v, max) => (typeof v === 'string' ? v.slice(0, max) : '');
 // (keystrokes queued during a cold start are not all scored).
 const latestSeq = new Map();
 
-onMessage('pwFields', 'content', async (msg) => {
+onMessage('pwFields', 'crm', async (msg) => {
   const fields = Array.isArray(msg.fields) ? msg.fields.slice(0, 64) : [];
   const result = await core.passwordFields(fields);
   // Build zxcvbn's dictionaries now, before the first keystroke (after this reply is sent).
@@ -41,9 +41,9 @@ onMessage('pwFields', 'content', async (msg) => {
   return result;
 });
 
-onMessage('pwWarm', 'content', () => core.warmScorer());
+onMessage('pwWarm', 'crm', () => core.warmScorer());
 
-onMessage('pwScore', 'content', async (msg, from) => {
+onMessage('pwScore', 'crm', async (msg, from) => {
   const seq = Number(msg.seq);
   const frame = `${from.tabId}:${from.frameId}`;
   if (!Number.isSafeInteger(seq) || typeof msg.password !== 'string') return undefined;
@@ -63,19 +63,19 @@ onMessage('pwScore', 'content', async (msg, from) => {
   }
 });
 
-onMessage('pwBlocked', 'content', (msg, from) => core.passwordBlocked(from.url));
+onMessage('pwBlocked', 'crm', (msg, from) => core.passwordBlocked(from.url));
 
 // A CRM login form was submitted: derive its fingerprint while the tab navigates. The landing
 // page's 'pwPage' waits for it.
 const derivations = new Map();
-onMessage('pwLogin', 'content', (msg, from) => {
+onMessage('pwLogin', 'crm', (msg, from) => {
   if (typeof msg.password !== 'string' || !msg.password) return undefined;
   const p = core.passwordLoginSubmitted(from.tabId, from.url, msg.password);
   derivations.set(from.tabId, p.catch(() => false));
   return p;
 });
 
-onMessage('pwPage', 'content', async (msg, from) => {
+onMessage('pwPage', 'crm', async (msg, from) => {
   if (from.frameId !== 0) return undefined;
   await derivations.get(from.tabId);
   derivations.delete(from.tabId);

@@ -19,6 +19,6 @@ export const refreshAllTabs = (what) => forEachTab(what, (tab) => core.refreshTa
 chrome.runtime.onInstalled.addListener(() => refreshAllTabs('install scan'));
 chrome.runtime.onStartup.addListener(() => refreshAllTabs('start-up scan'));
 
-onMessage('page', 'content', (msg, from) =>
+onMessage('page', 'crm', (msg, from) =>
   from.frameId === 0 ? run('page report', from.tabId, () => core.onPageReport(from.tabId, from.url, msg.report)) : undefined);
 onMessage('verdict', 'page', (msg) => core.verdict(Number(msg.tabId)));

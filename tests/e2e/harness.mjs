@@ -236,18 +236,20 @@ export async function launch({
     },
 
     /** Stops the extension's service worker (CDP Target.closeTarget from a tab's session) and verifies it stopped. */
-    async killServiceWorker(timeoutMs = 5000) {
+    async killServiceWorker(timeoutMs = 10_000) {
       if (!extensionId) throw new Error('no extension');
       await withCdp(context, async (cdp) => {
         const list = async () =>
           (await cdp.send('Target.getTargets')).targetInfos.filter(
             (t) => t.type === 'service_worker' && t.url.startsWith(`chrome-extension://${extensionId}/`),
           );
-        for (const t of await list()) await cdp.send('Target.closeTarget', { targetId: t.targetId });
+        // A worker busy with an event may outlive one close: close again until it is gone.
         const deadline = Date.now() + timeoutMs;
-        while ((await list()).length > 0) {
+        for (let targets = await list(); targets.length > 0; targets = await list()) {
           if (Date.now() > deadline) throw new Error('service worker still running after Target.closeTarget');
-          await sleep(50);
+          for (const t of targets) await cdp.send('Target.closeTarget', { targetId: t.targetId }).catch(() => {});
+          const settle = Date.now() + 1000;
+          while ((await list()).length > 0 && Date.now() < settle) await sleep(50);
         }
       });
       maybeStopped = true;
