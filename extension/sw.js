@@ -1,7 +1,7 @@
 // CRM Guard service worker: a thin shell. Each module below registers its listeners when it is
 // evaluated (synchronously, at the top level) and forwards events to the Rust core in WASM.
 import { core, ready, run } from './worker/core.js';
-import './worker/tabs.js';
+import { navigationsHandled } from './worker/tabs.js';
 import './worker/settings.js';
 import './worker/idle.js';
 import './worker/reporting.js';
@@ -16,6 +16,7 @@ self.crmGuard = {
   verdict: (tabId) => run('verdict', -1, () => core.verdict(tabId)),
   evaluateUrl: (url, findings) => ready.then(() => core.evaluateUrl(url, findings)),
   settings: () => ready.then(() => core.effectiveSettings()),
+  navigationsHandled: (tabId) => navigationsHandled.get(tabId) ?? 0,
   debugPanic: (tabId) => run('debug panic', tabId, () => core.debugPanic(`tab ${tabId}`)),
 };
 ready.then(() => { self.crmGuard.readyAt = performance.now(); });

@@ -4,8 +4,14 @@ import { core, forEachTab, onMessage, run } from './core.js';
 
 const mainFrame = (d) => d.frameId === 0 && d.tabId >= 0;
 
+/** Committed navigations (not about:) handled per tab, in this worker's life (a sync point for tests). */
+export const navigationsHandled = new Map();
+
 chrome.webNavigation.onCommitted.addListener((d) => {
-  if (mainFrame(d)) run('navigation', d.tabId, () => core.onNavigation(d.tabId, d.url, true));
+  if (!mainFrame(d)) return;
+  run('navigation', d.tabId, () => core.onNavigation(d.tabId, d.url, true)).then(() => {
+    if (!d.url.startsWith('about:')) navigationsHandled.set(d.tabId, (navigationsHandled.get(d.tabId) ?? 0) + 1);
+  });
 });
 chrome.webNavigation.onHistoryStateUpdated.addListener((d) => {
   if (mainFrame(d)) run('SPA navigation', d.tabId, () => core.onNavigation(d.tabId, d.url, false));

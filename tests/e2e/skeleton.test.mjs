@@ -14,6 +14,13 @@ const SF = 'https://acme.my.salesforce.com/';
 
 describe('walking skeleton', () => {
   let testbed, b;
+  /** Waits until the worker has handled the tab's committed navigation (no badge is no accident). */
+  const handled = async (tabId) => {
+    for (let i = 0; i < 100 && (await b.evalSw((id) => self.crmGuard.navigationsHandled(id), tabId)) === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok((await b.evalSw((id) => self.crmGuard.navigationsHandled(id), tabId)) > 0, 'navigation handled');
+  };
   before(async () => {
     testbed = await startTestbed();
     b = await launch({ testbed });
@@ -51,9 +58,7 @@ describe('walking skeleton', () => {
   test('no badge on a non-CRM tab nor on www.salesforce.com', async () => {
     for (const url of ['https://example.test/', 'https://www.salesforce.com/']) {
       const { tabId, page } = await b.openTab(url);
-      await page.waitForLoadState('load');
-      // Give the worker time to (wrongly) paint, then check it did not.
-      await new Promise((r) => setTimeout(r, 700));
+      await handled(tabId);
       const badge = await b.badge(tabId);
       assert.equal(badge.text, '', `${url} must have no badge`);
       assert.equal(await b.evalSw((id) => self.crmGuard.verdict(id), tabId), null);
@@ -126,8 +131,7 @@ describe('walking skeleton', () => {
     });
     assert.deepEqual(results, [null, null, null, null, null, null, null, null]);
     const { tabId, page } = await b.openTab('data:text/html,<title>x</title>hello');
-    await page.waitForLoadState('load');
-    await new Promise((r) => setTimeout(r, 500));
+    await handled(tabId);
     assert.equal((await b.badge(tabId)).text, '');
   });
 

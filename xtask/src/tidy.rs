@@ -45,6 +45,7 @@ fn manifest_covers_catalog() {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
+    let mut wanted = Vec::new();
     for entry in crm_guard_core::catalog::BUILTIN {
         for pattern in entry.hosts.iter() {
             let want = match pattern {
@@ -53,9 +54,18 @@ fn manifest_covers_catalog() {
             };
             assert!(hosts.contains(&want.as_str()), "host_permissions lacks {want} ({})", entry.id);
             assert!(scripts.contains(&want.as_str()), "content_scripts lacks {want} ({})", entry.id);
+            wanted.push(want);
         }
     }
-    assert!(!hosts.iter().any(|h| h.contains("<all_urls>") || *h == "*://*/*"), "least privilege");
+    // Least privilege: host access to the catalog's CRM hosts and nothing else (all sites only
+    // as an optional permission, for the phishing guard IT may turn on).
+    let extra: Vec<_> = hosts.iter().filter(|h| !wanted.iter().any(|w| w == *h)).collect();
+    assert!(extra.is_empty(), "host_permissions beyond the catalog: {extra:?}");
+    for script in manifest["content_scripts"].as_array().unwrap() {
+        for m in script["matches"].as_array().unwrap() {
+            assert!(wanted.iter().any(|w| w == m.as_str().unwrap()), "content script on a non-CRM host: {m}");
+        }
+    }
 }
 
 /// The manifest version is the workspace version; the key gives the documented stable id.
