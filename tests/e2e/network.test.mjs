@@ -70,6 +70,26 @@ describe('HTTPS enforcement and network findings', () => {
     }
   });
 
+  test('the built-in upgrades are a static ruleset: in force without the worker-installed rules', async () => {
+    assert.deepEqual(await b.evalSw(() => chrome.declarativeNetRequest.getEnabledRulesets()), ['builtin_https_upgrade']);
+    // Take the dynamic rules away (as before the worker first ran after install): still upgraded.
+    const saved = await b.evalSw(async () => {
+      const rules = await chrome.declarativeNetRequest.getDynamicRules();
+      await chrome.declarativeNetRequest.updateDynamicRules({ removeRuleIds: rules.map((r) => r.id) });
+      return rules;
+    });
+    assert.ok(saved.length > 0);
+    try {
+      testbed.clear();
+      const { page } = await b.openTab(`http://${HTTP_CRM_HOST}/static`);
+      assert.equal(page.url(), `https://${HTTP_CRM_HOST}/static`);
+      assert.equal(testbed.count({ scheme: 'http', host: HTTP_CRM_HOST }), 0);
+      await page.close();
+    } finally {
+      await b.evalSw((rules) => chrome.declarativeNetRequest.updateDynamicRules({ addRules: rules }), saved);
+    }
+  });
+
   test('a CRM host without TLS lands on the explanation page; "continue" only for IT exception hosts', async () => {
     await setOptions({ crmHosts: ['notls.acme.test'] }, 'notls.acme.test');
     testbed.clear();

@@ -61,9 +61,25 @@ pub fn extension() -> Result<()> {
     }
     copy_dir(&root.join("extension"), &out)?;
     std::fs::copy(root.join("manifest.json"), out.join("manifest.json"))?;
+    write_static_rules(&out)?;
     copy_dir(&cache, &wasm_dir)?;
     pack_zip(&out, &zip_path()?)?;
     eprintln!("built {} and {}", out.display(), zip_path()?.display());
+    Ok(())
+}
+
+/// Path of the static ruleset inside the extension (manifest `declarative_net_request`).
+pub const STATIC_RULES: &str = "rules/upgrade.json";
+
+/// The built-in catalog's HTTPS upgrades as a static ruleset, in force from the moment the
+/// extension is installed — before the worker has run once to install the dynamic rules (which
+/// add IT's self-hosted CRMs).
+fn write_static_rules(out: &Path) -> Result<()> {
+    let rules = crm_guard_core::dnr::upgrade_rules(&crm_guard_core::Catalog::builtin(), &[])
+        .map_err(|e| anyhow::anyhow!("building the static upgrade rules: {e}"))?;
+    let path = out.join(STATIC_RULES);
+    std::fs::create_dir_all(path.parent().context("rules dir")?)?;
+    std::fs::write(&path, serde_json::to_string_pretty(&rules)?)?;
     Ok(())
 }
 

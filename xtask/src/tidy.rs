@@ -119,3 +119,11 @@ fn extension_id(key_b64: &str) -> String {
         .map(|c| (b'a' + c.to_digit(16).unwrap() as u8) as char)
         .collect()
 }
+
+/// The manifest's static ruleset is the one `build` writes.
+#[test]
+fn static_rules_declared() {
+    let manifest = crate::build::manifest().unwrap();
+    let resources = manifest["declarative_net_request"]["rule_resources"].as_array().unwrap();
+    assert!(resources.iter().any(|r| r["path"] == crate::build::STATIC_RULES && r["enabled"] == true));
+}
