@@ -15,10 +15,13 @@ import { HTTP_CRM_HOST, startTestbed } from '../testbed/server.mjs';
 const TABS = [
   { name: 'salesforce', url: 'https://acme.my.salesforce.com/', shot: true },
   { name: 'hubspot', url: 'https://app.hubspot.com/' },
-  { name: 'http-crm', url: `http://${HTTP_CRM_HOST}/`, shot: true },
+  // Typed as http: CRM Guard upgrades it to https before a byte leaves the browser.
+  { name: 'http-crm', url: `http://${HTTP_CRM_HOST}/` },
+  { name: 'mixed-content', url: 'https://acme.my.salesforce.com/mixed-active', shot: true },
+  { name: 'no-hsts', url: 'https://acme.my.salesforce.com/no-hsts' },
   { name: 'marketing', url: 'https://www.salesforce.com/' },
   { name: 'example', url: 'https://example.test/' },
-  { name: 'lookalike', url: 'https://acme.salesforce-login.com/' },
+  { name: 'lookalike', url: 'https://acme.salesforce-login.com/', shot: true },
 ];
 
 function option(name, fallback) {
@@ -78,8 +81,9 @@ async function main() {
         v = { error: String(err?.message ?? err) };
       }
       t.verdict = v;
+      const landed = t.page?.url?.() ?? t.url;
       rows.push([
-        t.url,
+        landed === t.url ? t.url : `${t.url} → ${landed}`,
         v?.error ? `error: ${v.error}` : v ? `${v.crmName ?? v.crmId ?? '?'}${v.lookalike ? ' (lookalike)' : ''}` : '-',
         v?.level ?? (t.badge ? `badge ${t.badge.text}` : '-'),
         (v?.findings ?? []).map(describeFinding).join(', '),
