@@ -11,7 +11,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
+import { startTestbed } from '../testbed/server.mjs';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Where `cargo xtask build` put the extension (`$CRM_GUARD_DIST`, default `dist/`). */
@@ -381,4 +383,35 @@ export async function extensionVariant(edit) {
   edit(manifest);
   await fs.writeFile(file, JSON.stringify(manifest, null, 2));
   return dir;
+}
+
+/**
+ * A suite's testbed and browser: registers `before` (start both) and `after` (close both) hooks
+ * and hands them to `set` once started — `let testbed, b; useBrowser((env) => ({ testbed, b } = env));`.
+ * `launchOptions` go to launch(); `ready(env)` runs after launch (e.g. allowHttp).
+ */
+export function useBrowser(set, { launchOptions = {}, ready } = {}) {
+  const env = {};
+  before(async () => {
+    env.testbed = await startTestbed();
+    env.b = await launch({ testbed: env.testbed, ...launchOptions });
+    set(env);
+    await ready?.(env);
+  });
+  after(async () => {
+    await env.b?.close();
+    await env.testbed?.close();
+  });
+  return env;
+}
+
+/** Polls `fn` every 50 ms until it returns something truthy (returned); throws after `timeoutMs`. */
+export async function poll(fn, what, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const last = await fn();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+    await sleep(50);
+  }
 }

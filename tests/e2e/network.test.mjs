@@ -3,8 +3,8 @@
 // popup line. Options (chrome.storage.local `options`, same schema as policy) configure the hosts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from './harness.mjs';
-import { startTestbed, HTTP_CRM_HOST } from '../testbed/server.mjs';
+import { useBrowser } from './harness.mjs';
+import { HTTP_CRM_HOST } from '../testbed/server.mjs';
 
 const SF = 'https://acme.my.salesforce.com';
 const AMBER = [0xf0, 0xa0, 0x00, 0xff];
@@ -42,14 +42,7 @@ describe('HTTPS enforcement and network findings', () => {
     return r;
   }
 
-  before(async () => {
-    testbed = await startTestbed();
-    b = await launch({ testbed });
-  });
-  after(async () => {
-    await b?.close();
-    await testbed?.close();
-  });
+  useBrowser((env) => ({ testbed, b } = env));
 
   test('http navigations to CRM hosts are upgraded before a plaintext byte: zero requests on the http server', async () => {
     // Malformed patterns are skipped with a named error; the good ones still get rules (fail closed).

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import { extensionVariant, launch } from './harness.mjs';
+import { extensionVariant, launch, poll, useBrowser } from './harness.mjs';
 import { startTestbed } from '../testbed/server.mjs';
 
 const SF = 'https://acme.my.salesforce.com';
@@ -13,16 +13,6 @@ const CRM_PASSWORD = 'Orbit-lantern-Seaweed-71-tangle';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function poll(fn, what, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await sleep(50);
-  }
-}
 
 /**
  * Reads the extension's UI elements (closed shadow roots) the way only the browser can: CDP's DOM with
@@ -87,14 +77,7 @@ async function setOptions(b, options) {
 
 describe('password strength meter', () => {
   let testbed, b;
-  before(async () => {
-    testbed = await startTestbed();
-    b = await launch({ testbed });
-  });
-  after(async () => {
-    await b?.close();
-    await testbed?.close();
-  });
+  useBrowser((env) => ({ testbed, b } = env));
 
   test('sign-up form: meter under the field, password123 weak, a long passphrase strong', async () => {
     const { page } = await b.openTab(`${SF}/signup`);

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
-  REPO, launch, reloadPolicies, removeManagedPolicy, waitForManaged, writeManagedPolicy,
+  REPO, launch, poll, reloadPolicies, removeManagedPolicy, waitForManaged, writeManagedPolicy,
 } from './harness.mjs';
 import { startTestbed } from '../testbed/server.mjs';
 
@@ -32,16 +32,6 @@ async function applyPolicy(b, policy, predicate) {
   return waitForManaged(b, predicate);
 }
 
-async function poll(fn, what, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
 
 const settings = (b) => b.evalSw(() => self.crmGuard.settings());
 const policyEvents = async (b) =>

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import fsSync from 'node:fs';
-import { launch, removeManagedPolicy, waitForManaged, writeManagedPolicy } from './harness.mjs';
+import { launch, poll, removeManagedPolicy, useBrowser, waitForManaged, writeManagedPolicy } from './harness.mjs';
 import { startTestbed } from '../testbed/server.mjs';
 
 const POLICY_FILE = 'crm-guard-policy-test.json';
@@ -17,16 +17,6 @@ process.on('exit', () => {
   try { fsSync.rmSync(`/etc/chromium/policies/managed/${POLICY_FILE}`, { force: true }); } catch {}
 });
 
-async function poll(fn, what, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
 
 describe('reporting endpoint', () => {
   let testbed, b;
@@ -141,14 +131,7 @@ describe('reporting endpoint', () => {
 
 describe('event log in the options page', () => {
   let testbed, b;
-  before(async () => {
-    testbed = await startTestbed();
-    b = await launch({ testbed });
-  });
-  after(async () => {
-    await b?.close();
-    await testbed?.close();
-  });
+  useBrowser((env) => ({ testbed, b } = env));
 
   test('lists the log newest first, filters by CRM, level and type, exports JSON and CSV', async () => {
     await b.evalSw(async () => {

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DIST, launch } from './harness.mjs';
+import { DIST, launch, useBrowser } from './harness.mjs';
 import { startTestbed, HTTP_CRM_HOST } from '../testbed/server.mjs';
 
 const GREEN = [0x1e, 0x7e, 0x34, 0xff];
@@ -21,17 +21,9 @@ describe('walking skeleton', () => {
     }
     assert.ok((await b.evalSw((id) => self.crmGuard.navigationsHandled(id), tabId)) > 0, 'navigation handled');
   };
-  before(async () => {
-    testbed = await startTestbed();
-    b = await launch({ testbed });
-    // HTTPS enforcement (issue 4) upgrades the CRM host; these tests need it on http, as after
-    // "continue without encryption" on an IT exception host.
-    await b.allowHttp(HTTP_CRM_HOST);
-  });
-  after(async () => {
-    await b?.close();
-    await testbed?.close();
-  });
+  // HTTPS enforcement (issue 4) upgrades the CRM host; these tests need it on http, as after
+  // "continue without encryption" on an IT exception host.
+  useBrowser((env) => ({ testbed, b } = env), { ready: ({ b }) => b.allowHttp(HTTP_CRM_HOST) });
 
   test('https CRM tab: secure, green, title names the CRM and level', async () => {
     const { tabId } = await b.openTab(SF);
