@@ -385,4 +385,29 @@ describe('phishing guard (policy phishingGuard + <all_urls> granted)', () => {
     assert.ok(!dump.includes(CRM_PASSWORD));
     await page.close();
   });
+  test('our content script on a non-CRM site cannot send CRM-only messages (postpone a logout, score, report)', async () => {
+    const { page } = await b.openTab('https://example.test/login');
+    // The phishing script runs here, in CRM Guard's isolated world: find that world through CDP.
+    const cdp = await b.context.newCDPSession(page);
+    const worlds = [];
+    cdp.on('Runtime.executionContextCreated', ({ context }) => worlds.push(context));
+    await cdp.send('Runtime.enable');
+    const world = await poll(() => worlds.find((c) => c.auxData?.type === 'isolated' && c.name === 'CRM Guard'),
+      'CRM Guard isolated world');
+    const send = (msg) => cdp.send('Runtime.evaluate', {
+      contextId: world.id, awaitPromise: true, returnByValue: true,
+      expression: `chrome.runtime.sendMessage(${JSON.stringify(msg)}).then((r) => r === undefined ? 'undefined' : JSON.stringify(r), (e) => 'error: ' + e.message)`,
+    }).then((r) => r.result.value);
+    const before = b.swConsole.length;
+    for (const msg of [{ type: 'idleStay' }, { type: 'idleDeadline' }, { type: 'pwScore', seq: 1, password: 'x' },
+      { type: 'network.page', report: {} }, { type: 'page', report: { secureContext: false } }]) {
+      assert.ok(['undefined', 'null'].includes(await send(msg)), `${msg.type} must get no answer`);
+    }
+    const refused = await poll(() => {
+      const lines = b.swConsole.slice(before).map((m) => m.text).filter((t) => /from a page that is not a CRM/.test(t));
+      return lines.length >= 5 && lines;
+    }, 'five refusals logged');
+    assert.ok(refused.some((t) => t.includes('idleStay')) && refused.some((t) => t.includes('pwScore')));
+    await page.close();
+  });
 });
