@@ -20,11 +20,25 @@ const installRules = () => serial('https upgrade rules', -1, () => core.installU
 chrome.runtime.onInstalled.addListener(() => {
   installRules();
   probeSoon('install');
+  checkProxy();
 });
 chrome.runtime.onStartup.addListener(() => {
   installRules();
   probeSoon('start-up');
+  checkProxy();
 });
+
+// --- A proxy set outside policy (another extension, the user): readable only with the optional
+// `proxy` permission, which an IT build holds (optional in the store build). ----------------------
+chrome.proxy?.settings.onChange.addListener(() => checkProxy());
+chrome.permissions.onAdded.addListener(() => checkProxy());
+
+async function checkProxy() {
+  if (!chrome.proxy || !(await chrome.permissions.contains({ permissions: ['proxy'] }))) return;
+  const { levelOfControl, value } = await chrome.proxy.settings.get({});
+  const changed = await serial('proxy settings', -1, () => core.proxyObserved(String(levelOfControl), String(value?.mode ?? '')));
+  if (changed) await forEachTab('network reconcile (proxy)', (tab) => core.netReconcile(tab.id));
+}
 
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === 'managed' || (area === 'local' && 'options' in changes)) {
@@ -79,7 +93,10 @@ onMessage('network.continueHttp', 'page', (msg) => serial('continue over http', 
 // --- Trusted-network probe: on an interval (alarm), at install/start-up, on settings change and when
 // the browser reports a network change. Never on the request path: pages do not wait for it.
 chrome.alarms.onAlarm.addListener((alarm) => {
-  if (alarm.name === PROBE_ALARM) probeSoon('interval');
+  if (alarm.name === PROBE_ALARM) {
+    probeSoon('interval');
+    checkProxy();
+  }
 });
 self.addEventListener('online', () => probeSoon('online'));
 self.addEventListener('offline', () => probeSoon('offline'));

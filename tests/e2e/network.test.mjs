@@ -3,8 +3,12 @@
 // popup line. Options (chrome.storage.local `options`, same schema as policy) configure the hosts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser } from './harness.mjs';
-import { HTTP_CRM_HOST } from '../testbed/server.mjs';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { extensionVariant, launch, useBrowser } from './harness.mjs';
+import { HTTP_CRM_HOST, startTestbed } from '../testbed/server.mjs';
 
 const SF = 'https://acme.my.salesforce.com';
 const AMBER = [0xf0, 0xa0, 0x00, 0xff];
@@ -220,6 +224,53 @@ describe('HTTPS enforcement and network findings', () => {
     const alarm = await b.evalSw(() => chrome.alarms.get('network.probe'));
     assert.equal(alarm.periodInMinutes, 5, 'the periodic probe is scheduled again');
     await setOptions({});
+    await page.close();
+  });
+});
+
+describe('a proxy set outside policy (IT build holding the optional proxy permission)', () => {
+  let testbed, b, ours, setter;
+
+  before(async () => {
+    testbed = await startTestbed();
+    ours = await extensionVariant((m) => {
+      m.permissions.push('proxy');
+      delete m.optional_permissions;
+    });
+    // Another extension that sets a proxy (bypassed for every host, so pages still load).
+    setter = await fs.mkdtemp(path.join(os.tmpdir(), 'proxy-setter-'));
+    await fs.writeFile(path.join(setter, 'manifest.json'), JSON.stringify({
+      manifest_version: 3, name: 'Proxy setter', version: '1.0', permissions: ['proxy'],
+    }));
+    await fs.writeFile(path.join(setter, 'set.html'), '<!doctype html><script src="set.js"></script>');
+    await fs.writeFile(path.join(setter, 'set.js'), `
+      self.setProxy = () => chrome.proxy.settings.set({ scope: 'regular', value: { mode: 'fixed_servers',
+        rules: { singleProxy: { host: '127.0.0.1', port: 9 }, bypassList: ['<-loopback>', '*'] } } });
+      self.clearProxy = () => chrome.proxy.settings.clear({ scope: 'regular' });`);
+    const both = `${ours},${setter}`;
+    b = await launch({ testbed, extensionDir: ours,
+      extraArgs: [`--disable-extensions-except=${both}`, `--load-extension=${both}`] });
+  });
+  after(async () => {
+    await b?.close();
+    await testbed?.close();
+    for (const d of [ours, setter]) if (d) await fs.rm(d, { recursive: true, force: true });
+  });
+
+  test('another extension setting a proxy turns CRM tabs amber with a popup line; clearing it recovers', async () => {
+    const { tabId } = await b.openTab('https://acme.my.salesforce.com/');
+    await b.waitForBadge(tabId, (x) => x.text === 'OK');
+    // An unpacked extension without a key has the id derived from its path.
+    const id = [...crypto.createHash('sha256').update(setter).digest('hex').slice(0, 32)]
+      .map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+    const page = await b.context.newPage();
+    await page.goto(`chrome-extension://${id}/set.html`);
+    await page.evaluate(() => self.setProxy());
+    await b.waitForBadge(tabId, (x) => x.text === '!');
+    const v = await b.evalSw((t) => self.crmGuard.verdict(t), tabId);
+    assert.deepEqual(v.findings.map((f) => f.kind), ['proxyOutsidePolicy']);
+    await page.evaluate(() => self.clearProxy());
+    await b.waitForBadge(tabId, (x) => x.text === 'OK');
     await page.close();
   });
 });

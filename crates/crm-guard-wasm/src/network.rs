@@ -43,6 +43,8 @@ extern "C" {
 }
 
 const TRUST_KEY: &str = "net:trust";
+/// The proxy finding last observed (`null`: none), when CRM Guard may read the proxy settings.
+const PROXY_KEY: &str = "net:proxy";
 /// The extension page shown when the upgraded HTTPS navigation failed.
 const HTTPS_FAILED_PAGE: &str = "https-failed.html";
 /// At most this many resources per content-script report are judged.
@@ -414,12 +416,39 @@ pub async fn reconcile(tab_id: i32) -> Result<(), JsValue> {
     if trust().await? == NetworkTrust::Untrusted {
         add.push(net::untrusted_finding(settings::current().await?.settings.trusted_network_required));
     }
-    tabs::update_findings(tab_id, None, &add, &[FindingKind::UntrustedNetwork]).await?;
+    let proxy: Option<Finding> =
+        serde_wasm_bindgen::from_value(session_value(PROXY_KEY).await?).unwrap_or(None);
+    add.extend(proxy);
+    tabs::update_findings(
+        tab_id,
+        None,
+        &add,
+        &[FindingKind::UntrustedNetwork, FindingKind::ProxyOutsidePolicy],
+    )
+    .await?;
     Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Trusted-network probe.
+
+/// `chrome.proxy.settings.get` as the worker read it (only when CRM Guard holds the optional
+/// `proxy` permission). Returns whether the proxy finding changed (the worker then reconciles
+/// every tab in its queue).
+#[wasm_bindgen(js_name = proxyObserved)]
+pub async fn proxy_observed(level_of_control: String, mode: String) -> Result<bool, JsValue> {
+    let finding = net::proxy_finding(&level_of_control, &mode);
+    let before: Option<Finding> =
+        serde_wasm_bindgen::from_value(session_value(PROXY_KEY).await?).unwrap_or(None);
+    if before == finding {
+        return Ok(false);
+    }
+    session_put(PROXY_KEY, &finding).await?;
+    if let Some(f) = &finding {
+        log_event(EventKind::FindingRaised, None, Some(f.level), f.kind.id()).await;
+    }
+    Ok(true)
+}
 
 /// What the worker needs to run the probe: `null` when IT configured none.
 #[wasm_bindgen(js_name = probeConfig)]
