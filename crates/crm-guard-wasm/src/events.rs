@@ -14,18 +14,7 @@ thread_local! {
 }
 
 async fn load() -> Result<EventLog, JsValue> {
-    let items = chrome::local_get(&LOG_KEY.into()).await?;
-    let value = js_sys::Reflect::get(&items, &LOG_KEY.into())?;
-    if value.is_undefined() {
-        return Ok(EventLog::default());
-    }
-    // A corrupt log is replaced rather than trusted; the error is reported.
-    Ok(serde_wasm_bindgen::from_value(value).unwrap_or_else(|e| {
-        web_sys::console::error_1(
-            &format!("[crm-guard] event log unreadable, starting a new one: {e}").into(),
-        );
-        EventLog::default()
-    }))
+    once::load_local(LOG_KEY, "event log").await
 }
 
 async fn ensure_loaded() -> Result<(), JsValue> {

@@ -5,8 +5,11 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::thread::LocalKey;
 
+use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::chrome;
 
 /// A value kept for the life of the worker, plus the promise of its first load.
 pub(crate) struct Slot<T: 'static> {
@@ -53,4 +56,18 @@ where
         slot.with(|s| *s.loading.borrow_mut() = None);
     }
     result.map(|_| ())
+}
+
+/// Reads `key` from `chrome.storage.local`: the default when absent; when unreadable (written
+/// by another version, or tampered with) the default too, reported as `what`, never trusted.
+pub(crate) async fn load_local<T: DeserializeOwned + Default>(key: &str, what: &str) -> Result<T, JsValue> {
+    let items = chrome::local_get(&key.into()).await?;
+    let value = js_sys::Reflect::get(&items, &key.into())?;
+    if value.is_undefined() {
+        return Ok(T::default());
+    }
+    Ok(serde_wasm_bindgen::from_value(value).unwrap_or_else(|e| {
+        web_sys::console::error_1(&format!("[crm-guard] {what} unreadable, starting a new one: {e}").into());
+        T::default()
+    }))
 }

@@ -49,17 +49,7 @@ pub(crate) fn target(s: &Settings) -> Option<(String, String)> {
 }
 
 async fn load() -> Result<ReportQueue, JsValue> {
-    let items = chrome::local_get(&QUEUE_KEY.into()).await?;
-    let value = js_sys::Reflect::get(&items, &QUEUE_KEY.into())?;
-    if value.is_undefined() {
-        return Ok(ReportQueue::new());
-    }
-    Ok(serde_wasm_bindgen::from_value(value).unwrap_or_else(|e| {
-        web_sys::console::error_1(
-            &format!("[crm-guard] report queue unreadable, starting a new one: {e}").into(),
-        );
-        ReportQueue::new()
-    }))
+    once::load_local(QUEUE_KEY, "report queue").await
 }
 
 /// Loads the queue once per worker (concurrent callers share one load).
