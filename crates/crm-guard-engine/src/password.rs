@@ -1,0 +1,350 @@
+//! Password strength, reuse and phishing guard. Content scripts send field descriptors and (to
+//! the worker only) passwords; they are classified and judged by the core, scored by the
+//! [`Scorer`](crate::ports::Scorer) port, fingerprinted with PBKDF2 through the
+//! [`Crypto`](crate::ports::Crypto) port. Only `StoredFingerprint {crmId, bits, length}` and the
+//! install's salt are stored. Nothing here logs, stores or returns a password.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use crm_guard_core::events::{EventKind, NewEvent};
+use crm_guard_core::password::{
+    self, fingerprint, CheckLimiter, FieldInfo, LoginOutcome, PasswordPolicy, PendingLogin, StoredFingerprint,
+    StrengthInput,
+};
+use crm_guard_core::{Finding, FindingKind, Level};
+use futures::lock::Mutex;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::ports::{Area, Ports};
+use crate::protocol::names::{MAX_FIELDS, MAX_FIELD_TEXT, MAX_USER_VALUES, PW_FINGERPRINTS_KEY, PW_LIMITER_KEY, PW_SALT_KEY};
+use crate::store::to_value;
+use crate::{Engine, Result};
+
+/// Phishing checks allowed per minute (see docs/password-fingerprint.md, "Rate limiting").
+const CHECKS_PER_MINUTE: u32 = 6;
+
+#[derive(Default)]
+pub(crate) struct State {
+    salt: RefCell<Option<Vec<u8>>>,
+    /// Latest score request per (tab, frame): an older one still waiting is answered "stale".
+    latest_seq: RefCell<HashMap<(i32, i32), i64>>,
+    /// Per tab: a login's derivation; the landing page's check waits for it.
+    login_locks: RefCell<HashMap<i32, Rc<Mutex<()>>>>,
+}
+
+/// What the meter shows for one password: the core's judgement plus the scorer's feedback ids.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScoreView {
+    seq: i64,
+    score: Option<u8>,
+    #[serde(flatten)]
+    judgement: password::Judgement,
+    warning: Option<String>,
+    suggestions: Vec<String>,
+    crack_seconds: f64,
+    min_length: u32,
+    min_score: u8,
+}
+
+/// Lets the other messages already delivered run to their first await (keystrokes queued while
+/// the worker started register their sequence numbers before the oldest is scored).
+struct YieldNow(bool);
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+fn cut(s: &str) -> String {
+    s.chars().take(MAX_FIELD_TEXT).collect()
+}
+
+impl<P: Ports + 'static> Engine<P> {
+    async fn password_policy(self: &Rc<Self>) -> Result<PasswordPolicy> {
+        Ok(PasswordPolicy::from_settings(&self.settings().await?.settings))
+    }
+
+    /// Classifies the password fields a content script found: `{kinds, policy}`; then warms the
+    /// scorer (after the reply) so the first keystroke finds it ready.
+    pub(crate) async fn password_fields(self: &Rc<Self>, fields: Vec<Value>) -> Result<Value> {
+        // A descriptor that does not parse is classified from an empty one (never an error).
+        let kinds: Vec<password::FieldKind> = fields
+            .into_iter()
+            .take(MAX_FIELDS)
+            .map(|v| serde_json::from_value::<FieldInfo>(v).unwrap_or_default())
+            .map(|f| password::classify(&f))
+            .collect();
+        let policy = self.password_policy().await?;
+        let this = self.clone();
+        self.ports.spawn(Box::pin(async move { this.ports.warm() }));
+        Ok(json!({ "kinds": kinds, "policy": policy }))
+    }
+
+    /// Scores a password typed on `url`, with the CRM's name, the org sub-domain and the user
+    /// names found on the page as the scorer's user inputs. A request that is no longer the
+    /// frame's latest when its turn comes is answered `stale`. A failed scorer shows
+    /// "unavailable" — never "strong" — and blocks in block mode.
+    pub(crate) async fn score_password(
+        self: &Rc<Self>,
+        frame: (i32, i32),
+        seq: i64,
+        url: &str,
+        pw: &str,
+        values: Vec<Value>,
+    ) -> Result<Value> {
+        {
+            let mut latest = self.pw.latest_seq.borrow_mut();
+            let l = latest.entry(frame).or_insert(seq);
+            *l = (*l).max(seq);
+        }
+        YieldNow(false).await;
+        if self.pw.latest_seq.borrow().get(&frame).is_some_and(|l| seq < *l) {
+            return Ok(json!({ "seq": seq, "stale": true }));
+        }
+        let values: Vec<String> =
+            values.iter().filter_map(Value::as_str).take(MAX_USER_VALUES).map(cut).collect();
+        let crm_name = self.crm_of(url).await?.map(|(_, name)| name);
+        let inputs = password::user_inputs(crm_name.as_deref(), url, &values);
+        let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        let policy = self.password_policy().await?;
+        let length_chars = u32::try_from(pw.chars().count()).unwrap_or(u32::MAX);
+        let view = match self.ports.score(pw, &refs) {
+            Ok(s) => {
+                let input = StrengthInput { score: Some(s.score), length_chars };
+                ScoreView {
+                    seq,
+                    score: Some(s.score),
+                    judgement: password::judge(&policy, &input),
+                    warning: s.warning,
+                    suggestions: s.suggestions,
+                    crack_seconds: s.crack_seconds,
+                    min_length: policy.min_length,
+                    min_score: policy.min_score,
+                }
+            }
+            Err(e) => {
+                self.ports.log_error(&format!("[crm-guard] password scorer failed: {e}"));
+                ScoreView {
+                    seq,
+                    score: None,
+                    judgement: password::judge(&policy, &StrengthInput { score: None, length_chars }),
+                    warning: None,
+                    suggestions: Vec::new(),
+                    crack_seconds: 0.0,
+                    min_length: policy.min_length,
+                    min_score: policy.min_score,
+                }
+            }
+        };
+        to_value(&view)
+    }
+
+    /// A weak password was refused in block mode: one event (no password, no length).
+    pub(crate) async fn password_blocked(self: &Rc<Self>, url: String) -> Result<Value> {
+        let crm = self.crm_of(&url).await?;
+        let mut e = NewEvent::new(self.ports.now_ms(), EventKind::WeakPasswordBlocked).host(url);
+        if let Some((id, _)) = crm {
+            e = e.crm(id);
+        }
+        self.log_event(e).await?;
+        Ok(Value::Null)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Fingerprints.
+
+    async fn salt(&self) -> Result<Vec<u8>> {
+        if let Some(s) = self.pw.salt.borrow().clone() {
+            return Ok(s);
+        }
+        let stored: Option<Vec<u8>> = self.read(Area::Local, PW_SALT_KEY).await?;
+        let salt = match stored.filter(|s| s.len() == fingerprint::FINGERPRINT_SALT_BYTES) {
+            Some(s) => s,
+            None => {
+                let fresh = self.ports.random_bytes(fingerprint::FINGERPRINT_SALT_BYTES)?;
+                // Another derivation may have created one meanwhile: the stored one wins.
+                if let Some(s) = self.pw.salt.borrow().clone() {
+                    return Ok(s);
+                }
+                self.write(Area::Local, PW_SALT_KEY, &fresh).await?;
+                fresh
+            }
+        };
+        Ok(self.pw.salt.borrow_mut().get_or_insert(salt).clone())
+    }
+
+    async fn fingerprint_of(&self, crm_id: &str, pw: &str) -> Result<StoredFingerprint> {
+        let salt = self.salt().await?;
+        let derived = self
+            .ports
+            .pbkdf2(pw, &salt, fingerprint::FINGERPRINT_ITERATIONS, fingerprint::DERIVE_BITS)
+            .await?;
+        Ok(StoredFingerprint::new(crm_id, &derived, pw.chars().count()))
+    }
+
+    fn login_lock(&self, tab_id: i32) -> Rc<Mutex<()>> {
+        self.pw.login_locks.borrow_mut().entry(tab_id).or_insert_with(|| Rc::new(Mutex::new(()))).clone()
+    }
+
+    pub(crate) fn password_tab_closed(&self, tab_id: i32) {
+        self.pw.latest_seq.borrow_mut().retain(|(t, _), _| *t != tab_id);
+        self.pw.login_locks.borrow_mut().remove(&tab_id);
+    }
+
+    /// A CRM login form was submitted: derive the fingerprint now, keep it pending in the tab's
+    /// record until the next page says whether the login worked. Replies whether one is pending.
+    pub(crate) async fn password_login(self: &Rc<Self>, tab_id: i32, url: String, pw: &str) -> Result<Value> {
+        let settings = self.settings().await?;
+        if !(settings.settings.reuse_guard || settings.settings.phishing_guard) || pw.is_empty() {
+            return Ok(Value::Bool(false));
+        }
+        let Some((crm_id, _)) = self.crm_of(&url).await? else { return Ok(Value::Bool(false)) };
+        let lock = self.login_lock(tab_id);
+        let _guard = lock.lock().await;
+        let fingerprint = self.fingerprint_of(&crm_id, pw).await?;
+        let pending = PendingLogin { fingerprint, at_ms: self.ports.now_ms() };
+        self.with_tab(tab_id, async {
+            let mut rec = self.load_tab(tab_id).await?;
+            rec.pw_pending = Some(pending);
+            self.save_tab(tab_id, &rec).await
+        })
+        .await?;
+        Ok(Value::Bool(true))
+    }
+
+    /// A CRM page finished loading (`has_login_field`: the content script's scan). Completes a
+    /// pending login (`crm_guard_core::password::login_outcome`) and puts the reuse finding on
+    /// the tab when this CRM's password is also another CRM's. Replies with those CRMs' names.
+    pub(crate) async fn password_page_loaded(self: &Rc<Self>, tab_id: i32, url: String, has_login_field: bool) -> Result<Value> {
+        let lock = self.login_lock(tab_id);
+        let _guard = lock.lock().await;
+        let crm = self.crm_of(&url).await?;
+        let reuse_guard = self.settings().await?.settings.reuse_guard;
+        let mut stored: Vec<StoredFingerprint> = self.read(Area::Local, PW_FINGERPRINTS_KEY).await?.unwrap_or_default();
+        let pending = self
+            .with_tab(tab_id, async {
+                let mut rec = self.load_tab(tab_id).await?;
+                let pending = rec.pw_pending.take();
+                if pending.is_some() {
+                    self.save_tab(tab_id, &rec).await?;
+                }
+                Ok::<_, crate::EngineError>(pending)
+            })
+            .await?;
+        if let Some(pending) = pending {
+            let outcome = password::login_outcome(&pending, crm.as_ref().map(|c| c.0.as_str()), has_login_field, self.ports.now_ms());
+            if outcome == LoginOutcome::Succeeded {
+                let new = pending.fingerprint;
+                let others = fingerprint::reuse_findings(&stored, &new);
+                fingerprint::upsert(&mut stored, new.clone());
+                self.write(Area::Local, PW_FINGERPRINTS_KEY, &stored).await?;
+                if !others.is_empty() && reuse_guard {
+                    let this_name = self.crm_name(&new.crm_id).await?;
+                    let mut names = Vec::new();
+                    for other in &others {
+                        names.push(self.crm_name(other).await?);
+                        // The other CRM's open tabs get the finding too.
+                        self.mark_crm_tabs(other, &this_name).await?;
+                    }
+                    let e = NewEvent::new(self.ports.now_ms(), EventKind::PasswordReuse)
+                        .crm(new.crm_id.clone())
+                        .host(url.clone())
+                        .detail(names.join(", "));
+                    self.log_event(e).await?;
+                }
+            }
+        }
+        let Some((crm_id, _)) = crm else { return Ok(json!([])) };
+        let Some(mine) = stored.iter().find(|s| s.crm_id == crm_id).filter(|_| reuse_guard) else {
+            return Ok(json!([]));
+        };
+        let mut names = Vec::new();
+        for other in fingerprint::reuse_findings(&stored, mine) {
+            names.push(self.crm_name(&other).await?);
+        }
+        let findings: Vec<Finding> =
+            names.iter().map(|n| Finding::new(FindingKind::PasswordReuse).with_detail(n.clone())).collect();
+        if !findings.is_empty() {
+            self.add_findings(tab_id, findings).await?;
+        }
+        Ok(json!(names))
+    }
+
+    async fn crm_name(self: &Rc<Self>, id: &str) -> Result<String> {
+        let catalog = self.settings().await?.settings.catalog();
+        Ok(catalog.get(id).map_or_else(|| id.to_owned(), |e| e.name.to_string()))
+    }
+
+    /// Adds the reuse finding (detail: `with_name`) to every open tab of CRM `crm_id`.
+    async fn mark_crm_tabs(self: &Rc<Self>, crm_id: &str, with_name: &str) -> Result<()> {
+        for tab in self.ports.query().await? {
+            let Some(url) = tab.url else { continue };
+            if self.crm_of(&url).await?.is_some_and(|(c, _)| c == crm_id) {
+                let f = Finding::new(FindingKind::PasswordReuse).with_detail(with_name);
+                self.add_findings(tab.id, vec![f]).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A password typed (trusted key events) on a page that may not be a CRM: when it is a CRM's
+    /// password, log a phishing event and reply that CRM's name for the in-page alert. Rate
+    /// limited, only with policy `phishingGuard`.
+    pub(crate) async fn password_phish_check(self: &Rc<Self>, url: String, pw: &str) -> Result<Value> {
+        let settings = self.settings().await?;
+        if !settings.settings.phishing_guard || pw.is_empty() {
+            return Ok(Value::Null);
+        }
+        let stored: Vec<StoredFingerprint> = self.read(Area::Local, PW_FINGERPRINTS_KEY).await?.unwrap_or_default();
+        if stored.is_empty() || self.crm_of(&url).await?.is_some() {
+            return Ok(Value::Null);
+        }
+        let mut limiter: CheckLimiter =
+            self.read(Area::Session, PW_LIMITER_KEY).await?.unwrap_or_else(|| CheckLimiter::new(CHECKS_PER_MINUTE));
+        let allowed = limiter.allow(self.ports.now_ms());
+        self.write(Area::Session, PW_LIMITER_KEY, &limiter).await?;
+        if !allowed {
+            return Ok(json!({ "limited": true }));
+        }
+        let candidate = self.fingerprint_of("", pw).await?;
+        let Some(crm_id) = password::phishing_alert(&stored, None, candidate.bits, candidate.length) else {
+            return Ok(Value::Null);
+        };
+        let name = self.crm_name(&crm_id).await?;
+        let e = NewEvent::new(self.ports.now_ms(), EventKind::PhishingAlert)
+            .crm(crm_id.clone())
+            .host(url)
+            .level(Level::AtRisk)
+            .detail(name.clone());
+        self.log_event(e).await?;
+        Ok(json!({ "crmId": crm_id, "crmName": name }))
+    }
+
+    /// For the popup: does policy want the phishing guard, and is `<all_urls>` granted.
+    pub(crate) async fn phishing_status(self: &Rc<Self>) -> Result<Value> {
+        let wanted = self.settings().await?.settings.phishing_guard;
+        Ok(json!({ "wanted": wanted, "granted": self.ports.has_all_urls().await }))
+    }
+
+    /// Keeps the phishing content script registered exactly when policy wants it and the
+    /// optional `<all_urls>` permission is granted. Returns whether it is.
+    pub(crate) async fn sync_phishing(self: &Rc<Self>) -> Result<bool> {
+        let wanted = self.settings().await?.settings.phishing_guard && self.ports.has_all_urls().await;
+        self.ports.set_phishing_script(wanted).await?;
+        Ok(wanted)
+    }
+}

@@ -1,0 +1,307 @@
+//! The one protocol between the JS shells and the engine: [`Event`]s from the worker's
+//! listeners, [`Message`]s from our content scripts and pages (each with who may send it), and
+//! the names both sides share ([`names`]). The JS side's copy is generated from this file
+//! (`extension/generated/protocol.js`, `cargo xtask codegen`; a tidy test fails when stale).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crm_guard_core::idle::BrowserIdleState;
+
+/// A browser event, forwarded as it came by the worker's listeners.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Event {
+    /// The worker (re)started: reconcile the idle machine, start reading policy.
+    Wake,
+    /// `runtime.onInstalled`.
+    Installed,
+    /// `runtime.onStartup` (a browser start).
+    Startup,
+    /// `webNavigation.onBeforeNavigate`, main frame.
+    NavigationStarted { tab_id: i32, url: String },
+    /// `webNavigation.onCommitted`, main frame: a new document.
+    NavigationCommitted { tab_id: i32, url: String },
+    /// `onHistoryStateUpdated` / `onReferenceFragmentUpdated`, main frame: same document.
+    NavigationUpdated { tab_id: i32, url: String },
+    /// `webNavigation.onErrorOccurred`, main frame.
+    NavigationFailed { tab_id: i32, url: String, error: String },
+    /// `webRequest.onHeadersReceived`, main frame, with `responseHeaders` + `extraHeaders`.
+    HeadersReceived { tab_id: i32, request_id: String, url: String, status: u16, headers: Vec<Header> },
+    /// `tabs.onRemoved`.
+    TabRemoved { tab_id: i32 },
+    /// `storage.onChanged`: the area and the keys that changed.
+    StorageChanged { area: String, keys: Vec<String> },
+    /// `alarms.onAlarm`.
+    Alarm { name: String },
+    /// `idle.onStateChanged`.
+    IdleChanged { state: BrowserIdleState },
+    /// The worker's `online` / `offline` events.
+    ConnectivityChanged,
+    /// `proxy.settings.onChange`, `permissions.onAdded/onRemoved`.
+    PermissionsChanged,
+    /// `runtime.onMessage` from this extension (the shell drops other extensions' messages).
+    Message { message: Value, sender: Sender },
+}
+
+/// One response header (cookie values go no further than the core's parser).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Header {
+    pub name: String,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// Who sent a message, as the browser (not the message) says.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sender {
+    /// The sender is one of our extension pages (its URL is on our origin).
+    #[serde(default)]
+    pub extension_page: bool,
+    /// The tab of a content script (absent for extension pages outside tabs).
+    #[serde(default)]
+    pub tab_id: Option<i32>,
+    #[serde(default)]
+    pub frame_id: Option<i32>,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The frame's origin (an `about:blank` frame reports its creator's).
+    #[serde(default)]
+    pub origin: Option<String>,
+}
+
+/// Who may send a message type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum From {
+    /// Our extension pages (popup, options, signed-out, HTTPS-failed).
+    Page,
+    /// Our content scripts, anywhere they run.
+    Content,
+    /// Our content scripts on a page the catalog in force calls a CRM (not a lookalike).
+    Crm,
+}
+
+/// A message from a content script or an extension page. Everything in it is untrusted:
+/// bounded and checked by its handler; tab, frame and URL come from [`Sender`] only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type")]
+pub enum Message {
+    /// Page facts from `content/page.js` (main frame).
+    #[serde(rename = "page")]
+    PageReport { report: PageFacts },
+    #[serde(rename = "verdict")]
+    Verdict {
+        #[serde(rename = "tabId")]
+        tab_id: i32,
+    },
+    #[serde(rename = "settings")]
+    Settings {
+        #[serde(default)]
+        fresh: bool,
+    },
+    #[serde(rename = "settingsSchema")]
+    SettingsSchema,
+    #[serde(rename = "saveOptions")]
+    SaveOptions { options: Value },
+    #[serde(rename = "events")]
+    Events {
+        #[serde(default)]
+        filter: Value,
+    },
+    #[serde(rename = "exportEvents")]
+    ExportEvents {
+        format: String,
+        #[serde(default)]
+        filter: Value,
+    },
+    #[serde(rename = "reportingStatus")]
+    ReportingStatus,
+    #[serde(rename = "idleStay")]
+    IdleStay,
+    #[serde(rename = "idleDeadline")]
+    IdleDeadline,
+    #[serde(rename = "idleQuery")]
+    IdleQuery,
+    #[serde(rename = "idleStatus")]
+    IdleStatus {
+        #[serde(rename = "tabId")]
+        tab_id: i32,
+    },
+    #[serde(rename = "network.page")]
+    NetworkReport { report: NetworkFacts },
+    #[serde(rename = "network.httpsFailedInfo")]
+    HttpsFailedInfo { url: String },
+    #[serde(rename = "network.continueHttp")]
+    ContinueHttp { url: String },
+    #[serde(rename = "pwFields")]
+    PwFields { fields: Vec<Value> },
+    #[serde(rename = "pwWarm")]
+    PwWarm,
+    #[serde(rename = "pwScore")]
+    PwScore {
+        seq: i64,
+        password: String,
+        #[serde(default)]
+        values: Vec<Value>,
+    },
+    #[serde(rename = "pwBlocked")]
+    PwBlocked,
+    #[serde(rename = "pwLogin")]
+    PwLogin { password: String },
+    #[serde(rename = "pwPage")]
+    PwPage {
+        #[serde(rename = "hasLoginField", default)]
+        has_login_field: bool,
+    },
+    #[serde(rename = "pwPhish")]
+    PwPhish { password: String },
+    #[serde(rename = "pwPhishingStatus")]
+    PwPhishingStatus,
+}
+
+/// Every message type with who may send it; the generated JS and the tidy test read this.
+pub const MESSAGES: &[(&str, From)] = &[
+    ("page", From::Crm),
+    ("verdict", From::Page),
+    ("settings", From::Page),
+    ("settingsSchema", From::Page),
+    ("saveOptions", From::Page),
+    ("events", From::Page),
+    ("exportEvents", From::Page),
+    ("reportingStatus", From::Page),
+    ("idleStay", From::Crm),
+    ("idleDeadline", From::Crm),
+    ("idleQuery", From::Crm),
+    ("idleStatus", From::Page),
+    ("network.page", From::Crm),
+    ("network.httpsFailedInfo", From::Page),
+    ("network.continueHttp", From::Page),
+    ("pwFields", From::Crm),
+    ("pwWarm", From::Crm),
+    ("pwScore", From::Crm),
+    ("pwBlocked", From::Crm),
+    ("pwLogin", From::Crm),
+    ("pwPage", From::Crm),
+    ("pwPhish", From::Content),
+    ("pwPhishingStatus", From::Page),
+];
+
+impl Message {
+    /// The wire name of this message's type.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Message::PageReport { .. } => "page",
+            Message::Verdict { .. } => "verdict",
+            Message::Settings { .. } => "settings",
+            Message::SettingsSchema => "settingsSchema",
+            Message::SaveOptions { .. } => "saveOptions",
+            Message::Events { .. } => "events",
+            Message::ExportEvents { .. } => "exportEvents",
+            Message::ReportingStatus => "reportingStatus",
+            Message::IdleStay => "idleStay",
+            Message::IdleDeadline => "idleDeadline",
+            Message::IdleQuery => "idleQuery",
+            Message::IdleStatus { .. } => "idleStatus",
+            Message::NetworkReport { .. } => "network.page",
+            Message::HttpsFailedInfo { .. } => "network.httpsFailedInfo",
+            Message::ContinueHttp { .. } => "network.continueHttp",
+            Message::PwFields { .. } => "pwFields",
+            Message::PwWarm => "pwWarm",
+            Message::PwScore { .. } => "pwScore",
+            Message::PwBlocked => "pwBlocked",
+            Message::PwLogin { .. } => "pwLogin",
+            Message::PwPage { .. } => "pwPage",
+            Message::PwPhish { .. } => "pwPhish",
+            Message::PwPhishingStatus => "pwPhishingStatus",
+        }
+    }
+
+    /// Who may send it.
+    pub fn from(&self) -> From {
+        let name = self.type_name();
+        MESSAGES.iter().find(|(n, _)| *n == name).map_or(From::Page, |(_, f)| *f)
+    }
+}
+
+/// What `content/page.js` reports.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageFacts {
+    #[serde(default = "yes")]
+    pub secure_context: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A resource of the page, from `content/forms.js`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Resource {
+    pub url: String,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+}
+
+/// What `content/forms.js` reports: mixed content in the DOM and the form actions it held.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkFacts {
+    #[serde(default)]
+    pub resources: Vec<Resource>,
+    #[serde(default)]
+    pub form_actions: Vec<String>,
+}
+
+/// Names and limits that both sides use. The JS side never writes its own copy.
+pub mod names {
+    /// `storage.local`: the user's options.
+    pub const OPTIONS_KEY: &str = "options";
+    /// `storage.local`: unpacked builds only, shortens the idle timeout (tests, demos).
+    pub const IDLE_TEST_OVERRIDE_KEY: &str = "idleTestOverride";
+    /// `storage.local`: the last effective policy inputs, used at once on a cold start.
+    pub const SETTINGS_SNAPSHOT_KEY: &str = "settingsSnapshot";
+    /// `storage.local`: digests of policy errors already logged.
+    pub const POLICY_DIGESTS_KEY: &str = "policyErrorDigests";
+    /// `storage.local`: the security event log.
+    pub const EVENT_LOG_KEY: &str = "eventLog";
+    /// `storage.local`: events waiting for the reporting endpoint.
+    pub const REPORT_QUEUE_KEY: &str = "reportQueue";
+    /// `storage.local`: the install's fingerprint salt and the CRM fingerprints.
+    pub const PW_SALT_KEY: &str = "pwSalt";
+    pub const PW_FINGERPRINTS_KEY: &str = "pwFingerprints";
+    /// `storage.session`: the phishing-check rate limiter.
+    pub const PW_LIMITER_KEY: &str = "pwLimiter";
+    /// `storage.session`: the idle machine; `storage.local`: the last force-logout token acted on.
+    pub const IDLE_MACHINE_KEY: &str = "idleMachine";
+    pub const IDLE_ACTED_KEY: &str = "idleActedToken";
+    /// `storage.session`: the trusted-network verdict and the proxy finding.
+    pub const NET_TRUST_KEY: &str = "net:trust";
+    pub const NET_PROXY_KEY: &str = "net:proxy";
+    /// `storage.session`: one record per CRM tab, `tab:<id>`.
+    pub const TAB_KEY_PREFIX: &str = "tab:";
+
+    /// Alarms.
+    pub const IDLE_ALARM: &str = "crm-guard-idle";
+    pub const REPORT_ALARM: &str = "crm-guard-report";
+    pub const PROBE_ALARM: &str = "network.probe";
+
+    /// Extension pages.
+    pub const SIGNED_OUT_PAGE: &str = "signed-out.html";
+    pub const HTTPS_FAILED_PAGE: &str = "https-failed.html";
+    /// The phishing guard's registered content script.
+    pub const PHISH_SCRIPT_ID: &str = "crm-guard-phishing";
+    pub const PHISH_SCRIPT_FILE: &str = "content/password-phish.js";
+
+    /// Content scripts: at most this many characters of any descriptor string.
+    pub const MAX_FIELD_TEXT: usize = 200;
+    /// Password field descriptors per message, user values per score request.
+    pub const MAX_FIELDS: usize = 64;
+    pub const MAX_USER_VALUES: usize = 8;
+    /// Resources judged per content-script report.
+    pub const MAX_REPORTED_RESOURCES: usize = 200;
+    /// Events listed in the options page (the export has them all).
+    pub const MAX_LISTED_EVENTS: usize = 500;
+}

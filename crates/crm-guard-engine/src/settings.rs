@@ -1,0 +1,183 @@
+//! The settings in force: defaults ← user options ← managed policy, merged and validated by
+//! `crm_guard_core::policy`, cached for the worker's life and dropped on every change.
+//!
+//! ## Snapshot: an instant first badge that never weakens IT's policy
+//! The browser's first `storage.managed` read after a start takes seconds (2.7–4.7 s measured on
+//! Linux, with or without a policy). So every real managed read is also written to
+//! `storage.local` (`settingsSnapshot`), and a worker that has not heard from managed storage yet
+//! uses the snapshot at once, while the managed read runs in the background; when it answers
+//! and differs, the settings change as if the policy had just changed (every tab repainted, the
+//! rules reinstalled, the idle machine told).
+//!
+//! Fail closed: the managed half of the settings is always the last policy the browser
+//! delivered — from this worker's own read, or from the snapshot of an earlier one — never the
+//! defaults while a known policy is waiting to be read again. Only a profile that has never had
+//! its policy read (first run) waits for managed storage, once. A managed read that fails keeps
+//! the snapshot's values rather than dropping IT's locks.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use crm_guard_core::policy::{self, Effective};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ports::{Area, Ports};
+use crate::protocol::names::{OPTIONS_KEY, POLICY_DIGESTS_KEY, SETTINGS_SNAPSHOT_KEY};
+use crate::store::to_value;
+use crate::{Engine, EngineError, Result};
+
+#[derive(Default)]
+pub(crate) struct Cache {
+    current: RefCell<Option<Rc<Effective>>>,
+    /// Bumped by every invalidation: a read that started before it must not fill the cache.
+    generation: Cell<u64>,
+    /// Managed storage answered in this worker's life: read it, not the snapshot.
+    managed_fresh: Cell<bool>,
+    /// A background managed read is running.
+    refreshing: Cell<bool>,
+    /// Digests of the policy errors already logged (loaded once).
+    seen_errors: RefCell<Option<BTreeSet<String>>>,
+}
+
+/// What `settingsSnapshot` holds: the managed policy as last delivered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Snapshot {
+    managed: Value,
+}
+
+impl<P: Ports + 'static> Engine<P> {
+    /// The effective settings (cached).
+    pub(crate) async fn settings(self: &Rc<Self>) -> Result<Rc<Effective>> {
+        if let Some(e) = self.settings.current.borrow().clone() {
+            return Ok(e);
+        }
+        let generation = self.settings.generation.get();
+        let user = self.ports.get(Area::Local, OPTIONS_KEY).await;
+        let snapshot: Option<Snapshot> = self.read(Area::Local, SETTINGS_SNAPSHOT_KEY).await.unwrap_or(None);
+        let (managed, cacheable) = match (&snapshot, self.settings.managed_fresh.get()) {
+            (Some(s), false) => {
+                self.refresh_managed_soon();
+                (s.managed.clone(), true)
+            }
+            _ => match self.read_managed(snapshot.as_ref()).await {
+                Ok(m) => (m, true),
+                // Unavailable: the last known policy, not cached (the next event asks again).
+                Err(_) => (snapshot.map_or(Value::Null, |s| s.managed), false),
+            },
+        };
+        let cacheable = cacheable && user.is_ok();
+        let user = user.ok().flatten().unwrap_or(Value::Null);
+        let effective = Rc::new(policy::effective(&user, &managed));
+        if !cacheable || self.settings.generation.get() != generation {
+            return Ok(effective);
+        }
+        // Two handlers may have missed the cache at once: the first result wins.
+        let effective = self.settings.current.borrow_mut().get_or_insert(effective).clone();
+        let this = self.clone();
+        let errors = effective.errors.clone();
+        self.ports.spawn(Box::pin(async move {
+            if let Err(e) = this.record_policy_errors(errors).await {
+                this.report_failure("logging policy errors", &e);
+            }
+        }));
+        Ok(effective)
+    }
+
+    /// Reads managed storage and keeps the snapshot in step with it.
+    async fn read_managed(&self, snapshot: Option<&Snapshot>) -> Result<Value> {
+        let managed = self.ports.managed().await?;
+        self.settings.managed_fresh.set(true);
+        if snapshot.is_none_or(|s| s.managed != managed) {
+            self.write(Area::Local, SETTINGS_SNAPSHOT_KEY, &Snapshot { managed: managed.clone() }).await?;
+        }
+        Ok(managed)
+    }
+
+    /// Starts the worker's first managed read in the background (worker wake).
+    pub(crate) fn settings_prefetch(self: &Rc<Self>) {
+        if !self.settings.managed_fresh.get() {
+            self.refresh_managed_soon();
+        }
+    }
+
+    fn refresh_managed_soon(self: &Rc<Self>) {
+        if self.settings.refreshing.replace(true) {
+            return;
+        }
+        let this = self.clone();
+        self.ports.spawn(Box::pin(async move {
+            if let Err(e) = this.refresh_managed().await {
+                this.report_failure("reading managed policy", &e);
+            }
+            this.settings.refreshing.set(false);
+        }));
+    }
+
+    /// The background read: when policy differs from the snapshot in use, it is a policy change.
+    async fn refresh_managed(self: &Rc<Self>) -> Result<()> {
+        let snapshot: Option<Snapshot> = self.read(Area::Local, SETTINGS_SNAPSHOT_KEY).await?;
+        let managed = self.read_managed(snapshot.as_ref()).await?;
+        if snapshot.is_some_and(|s| s.managed != managed) {
+            self.settings_changed();
+            self.idle_event(crate::idle::Input::Settings).await?;
+            self.whole_browser_pass(false).await?;
+        }
+        Ok(())
+    }
+
+    /// Drops the cached settings; the next event reads them again.
+    pub(crate) fn settings_changed(&self) {
+        self.settings.generation.set(self.settings.generation.get() + 1);
+        *self.settings.current.borrow_mut() = None;
+    }
+
+    /// Logs the policy errors not logged yet as `policyError` events; remembers the current ones.
+    async fn record_policy_errors(self: &Rc<Self>, errors: Vec<policy::PolicyError>) -> Result<()> {
+        if self.settings.seen_errors.borrow().is_none() {
+            let stored: BTreeSet<String> = self.read(Area::Local, POLICY_DIGESTS_KEY).await?.unwrap_or_default();
+            self.settings.seen_errors.borrow_mut().get_or_insert(stored);
+        }
+        let now = self.ports.now_ms();
+        // Decided synchronously against the in-memory set: concurrent evaluations never log twice.
+        let (new, current) = {
+            let mut guard = self.settings.seen_errors.borrow_mut();
+            let seen = guard.get_or_insert_with(BTreeSet::new);
+            let (new, current) = policy::new_error_events(&errors, seen, now);
+            seen.clone_from(&current);
+            (new, current)
+        };
+        for event in new {
+            self.ports.log_error(&format!("[crm-guard] policy: {}", event.detail.as_deref().unwrap_or("")));
+            self.log_event(event).await?;
+        }
+        // After the events: a worker stopped in between logs them again rather than never.
+        self.write(Area::Local, POLICY_DIGESTS_KEY, &current).await
+    }
+
+    /// The `settings` message: effective settings, locked keys and errors.
+    pub(crate) async fn settings_reply(self: &Rc<Self>, fresh: bool) -> Result<Value> {
+        // `fresh`: the page saw a storage change, maybe before this worker's own listener ran.
+        if fresh {
+            self.settings_changed();
+        }
+        to_value(&*self.settings().await?)
+    }
+
+    /// The key table, for the options page's form.
+    pub(crate) fn settings_schema(&self) -> Result<Value> {
+        to_value(&policy::SPECS)
+    }
+
+    /// Saves the user's options (untrusted JSON, validated by the core, which names every
+    /// problem) and returns the new effective settings with their errors.
+    pub(crate) async fn save_options(self: &Rc<Self>, options: Value) -> Result<Value> {
+        if !options.is_object() {
+            return Err(EngineError::Malformed("options must be an object".into()));
+        }
+        self.write(Area::Local, OPTIONS_KEY, &options).await?;
+        self.settings_changed();
+        to_value(&*self.settings().await?)
+    }
+}

@@ -1,0 +1,233 @@
+//! One record per tab (`storage.session` `tab:<id>`), written here only, and the badge.
+//!
+//! The record holds what the tab's document is (its URL; only the origin of a lookalike, never a
+//! non-CRM URL), the findings of that document, the navigation in progress (an `http:` URL being
+//! upgraded, the findings of the response not committed yet) and a submitted login waiting for
+//! its landing page. Findings about the whole browser (the trusted network, a proxy) are not
+//! copied into records: they are added when a tab is evaluated, so no write can lose them.
+
+use std::rc::Rc;
+
+use crm_guard_core::password::PendingLogin;
+use crm_guard_core::{evaluate, Finding, FindingKind, Level, PageUrl, TabVerdict};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ports::{Area, Badge, Ports};
+use crate::protocol::names::TAB_KEY_PREFIX;
+use crate::protocol::PageFacts;
+use crate::store::to_value;
+use crate::{Engine, Result};
+
+/// The findings of a response not committed yet.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PendingDoc {
+    pub url: String,
+    #[serde(default)]
+    pub request_id: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+/// Everything kept about one tab.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct TabRecord {
+    /// The committed document's URL ("" before the first CRM document).
+    pub url: String,
+    /// The committed document's findings.
+    pub findings: Vec<Finding>,
+    /// The `http:` CRM URL of the navigation in progress (the upgrade rules send it to https).
+    pub upgrading: Option<String>,
+    pub pending: Option<PendingDoc>,
+    /// A submitted CRM login waiting for the tab's next page (survives the navigation).
+    pub pw_pending: Option<PendingLogin>,
+}
+
+impl TabRecord {
+    fn is_empty(&self) -> bool {
+        self.url.is_empty() && self.upgrading.is_none() && self.pending.is_none() && self.pw_pending.is_none()
+    }
+
+    /// Adds findings not there yet; returns those added.
+    pub fn add(&mut self, found: impl IntoIterator<Item = Finding>) -> Vec<Finding> {
+        let mut added = Vec::new();
+        for f in found {
+            if !self.findings.contains(&f) {
+                self.findings.push(f.clone());
+                added.push(f);
+            }
+        }
+        added
+    }
+}
+
+fn key(tab_id: i32) -> String {
+    format!("{TAB_KEY_PREFIX}{tab_id}")
+}
+
+impl<P: Ports + 'static> Engine<P> {
+    pub(crate) async fn load_tab(&self, tab_id: i32) -> Result<TabRecord> {
+        Ok(self.read(Area::Session, &key(tab_id)).await?.unwrap_or_default())
+    }
+
+    /// Writes the record as it is, without repainting (navigation in progress).
+    pub(crate) async fn save_tab(&self, tab_id: i32, rec: &TabRecord) -> Result<()> {
+        if rec.is_empty() {
+            self.forget(Area::Session, &key(tab_id)).await
+        } else {
+            self.write(Area::Session, &key(tab_id), rec).await
+        }
+    }
+
+    /// Evaluates the tab, stores what may be stored and paints the badge.
+    pub(crate) async fn apply(self: &Rc<Self>, tab_id: i32, mut rec: TabRecord) -> Result<()> {
+        match self.evaluate_record(&rec).await? {
+            Some(verdict) => {
+                if verdict.lookalike {
+                    // Not a CRM page: keep its origin only (enough to judge it again), never its path.
+                    if let Ok(page) = PageUrl::parse(&rec.url) {
+                        rec.url = format!("{}/", page.origin());
+                    }
+                }
+                self.save_tab(tab_id, &rec).await?;
+                self.paint(tab_id, Some(&verdict)).await
+            }
+            None => {
+                // Not a CRM tab: nothing about its page is kept (a pending login has no URL).
+                let rest = TabRecord { pw_pending: rec.pw_pending, ..TabRecord::default() };
+                self.save_tab(tab_id, &rest).await?;
+                self.paint(tab_id, None).await
+            }
+        }
+    }
+
+    /// The verdict of a record, with the whole-browser findings added.
+    async fn evaluate_record(self: &Rc<Self>, rec: &TabRecord) -> Result<Option<TabVerdict>> {
+        if rec.url.is_empty() {
+            return Ok(None);
+        }
+        let catalog = self.settings().await?.settings.catalog();
+        let mut findings = rec.findings.clone();
+        findings.extend(self.browser_findings().await?);
+        Ok(evaluate(&catalog, &rec.url, &findings))
+    }
+
+    async fn paint(&self, tab_id: i32, verdict: Option<&TabVerdict>) -> Result<()> {
+        let badge = verdict.map(|v| {
+            let level = self.ports.message(&format!("level_{}", v.level.id()), &[]);
+            Badge {
+                text: self.ports.message(&format!("badge_{}", v.level.id()), &[]),
+                color: v.level.badge_color(),
+                text_color: if v.level == Level::Warning { [0, 0, 0, 255] } else { [255, 255, 255, 255] },
+                title: self.ports.message("badgeTitle", &[v.crm_name.as_str(), level.as_str()]),
+            }
+        });
+        self.ports.paint(tab_id, badge.as_ref()).await?;
+        Ok(())
+    }
+
+    /// The CRM a URL belongs to (id, name), per the catalog in force.
+    pub(crate) async fn crm_of(self: &Rc<Self>, url: &str) -> Result<Option<(String, String)>> {
+        let Ok(page) = PageUrl::parse(url) else { return Ok(None) };
+        let catalog = self.settings().await?.settings.catalog();
+        Ok(catalog.classify(&page).map(|e| (e.id.to_string(), e.name.to_string())))
+    }
+
+    /// A new document committed in the tab.
+    pub(crate) async fn navigation_committed(self: &Rc<Self>, tab_id: i32, url: String) -> Result<()> {
+        let logged = self
+            .with_tab(tab_id, async {
+                let old = self.load_tab(tab_id).await?;
+                let findings = old.pending.filter(|d| d.url == url).map(|d| d.findings).unwrap_or_default();
+                let rec = TabRecord { url: url.clone(), findings, pw_pending: old.pw_pending, ..TabRecord::default() };
+                let is_crm = self.crm_of(&url).await?.is_some();
+                let log = if is_crm { rec.findings.clone() } else { Vec::new() };
+                self.apply(tab_id, rec).await?;
+                Ok::<_, crate::EngineError>(log)
+            })
+            .await?;
+        self.log_findings(&url, &logged).await
+    }
+
+    /// The URL changed within the document (single-page apps, fragments).
+    pub(crate) async fn navigation_updated(self: &Rc<Self>, tab_id: i32, url: String) -> Result<()> {
+        self.with_tab(tab_id, async {
+            let mut rec = self.load_tab(tab_id).await?;
+            rec.url = url;
+            self.apply(tab_id, rec).await
+        })
+        .await
+    }
+
+    /// The tab closed: forget it.
+    pub(crate) async fn tab_removed(self: &Rc<Self>, tab_id: i32) -> Result<()> {
+        self.with_tab(tab_id, async { self.forget(Area::Session, &key(tab_id)).await }).await?;
+        self.password_tab_closed(tab_id);
+        Ok(())
+    }
+
+    /// `content/page.js`'s facts (main frame; tab and URL from the sender).
+    pub(crate) async fn page_report(self: &Rc<Self>, tab_id: i32, url: String, facts: PageFacts) -> Result<Value> {
+        self.with_tab(tab_id, async {
+            let mut rec = self.load_tab(tab_id).await?;
+            rec.url = url;
+            if !facts.secure_context {
+                rec.add([Finding::new(FindingKind::NotSecureContext)]);
+            }
+            self.apply(tab_id, rec).await
+        })
+        .await?;
+        Ok(Value::Null)
+    }
+
+    /// Adds findings to a tab that has a CRM record (others are left alone); repaints when
+    /// something changed. Returns the findings added.
+    pub(crate) async fn add_findings(self: &Rc<Self>, tab_id: i32, found: Vec<Finding>) -> Result<Vec<Finding>> {
+        self.with_tab(tab_id, async {
+            let mut rec = self.load_tab(tab_id).await?;
+            if rec.url.is_empty() {
+                return Ok(Vec::new());
+            }
+            let added = rec.add(found);
+            if !added.is_empty() {
+                self.apply(tab_id, rec).await?;
+            }
+            Ok(added)
+        })
+        .await
+    }
+
+    /// Paints every open tab again (install, start-up, settings or network trust changed). A tab
+    /// we no longer see the URL of (a self-hosted CRM that policy just removed) is judged on the
+    /// URL kept while it was a CRM tab.
+    pub(crate) async fn refresh_all_tabs(self: &Rc<Self>) -> Result<()> {
+        for tab in self.ports.query().await? {
+            let done = self
+                .with_tab(tab.id, async {
+                    let mut rec = self.load_tab(tab.id).await?;
+                    match tab.url.clone() {
+                        Some(u) => rec.url = u,
+                        None if rec.url.is_empty() => return Ok(()),
+                        None => {}
+                    }
+                    self.apply(tab.id, rec).await
+                })
+                .await;
+            if let Err(e) = done {
+                self.report_failure(&format!("repainting tab {}", tab.id), &e);
+                self.ports.paint(tab.id, None).await.ok();
+            }
+        }
+        Ok(())
+    }
+
+    /// The popup's verdict for a tab: `null` when it is not a CRM tab.
+    pub(crate) async fn verdict(self: &Rc<Self>, tab_id: i32) -> Result<Value> {
+        let rec = self.load_tab(tab_id).await?;
+        match self.evaluate_record(&rec).await? {
+            Some(v) => to_value(&v),
+            None => Ok(Value::Null),
+        }
+    }
+}

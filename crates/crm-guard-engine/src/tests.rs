@@ -1,0 +1,10 @@
+//! Whole browser sessions against the in-memory browser (`crate::fake`): each test performs
+//! what a user, a page or the browser does and reads what the browser shows or stores.
+
+#![allow(clippy::unwrap_used)]
+
+mod badge;
+mod idle;
+mod log;
+mod network;
+mod password;
