@@ -54,6 +54,9 @@ pub struct State {
     pub phishing_registered: Cell<bool>,
     pub development: Cell<bool>,
     pub errors: RefCell<Vec<String>>,
+    /// Storage, badge and tab-query calls yield once before answering, so `send_all`'s events
+    /// really interleave at those awaits (off by default: every call answers at once).
+    pub interleave: Cell<bool>,
 }
 
 /// The ports of one worker instance over the shared state.
@@ -64,13 +67,16 @@ pub struct Fake {
 
 impl Storage for Fake {
     async fn get(&self, area: Area, key: &str) -> PortResult<Option<Value>> {
+        self.step().await;
         Ok(self.area(area).borrow().get(key).cloned())
     }
     async fn set(&self, area: Area, items: Vec<(String, Value)>) -> PortResult<()> {
+        self.step().await;
         self.area(area).borrow_mut().extend(items);
         Ok(())
     }
     async fn remove(&self, area: Area, key: &str) -> PortResult<()> {
+        self.step().await;
         self.area(area).borrow_mut().remove(key);
         Ok(())
     }
@@ -82,6 +88,13 @@ impl Storage for Fake {
 }
 
 impl Fake {
+    /// Yields once when `state.interleave` is set (other futures of `send_all` run meanwhile).
+    async fn step(&self) {
+        if self.state.interleave.get() {
+            YieldOnce(false).await;
+        }
+    }
+
     fn area(&self, area: Area) -> &RefCell<HashMap<String, Value>> {
         match area {
             Area::Session => &self.state.session,
@@ -92,6 +105,7 @@ impl Fake {
 
 impl Action for Fake {
     async fn paint(&self, tab_id: i32, badge: Option<&Badge>) -> PortResult<()> {
+        self.step().await;
         self.state.badges.borrow_mut().insert(tab_id, badge.cloned());
         Ok(())
     }
@@ -99,6 +113,7 @@ impl Action for Fake {
 
 impl Tabs for Fake {
     async fn query(&self) -> PortResult<Vec<TabInfo>> {
+        self.step().await;
         Ok(self.state.tabs.borrow().iter().map(|(id, url)| TabInfo { id: *id, url: url.clone() }).collect())
     }
     async fn url_of(&self, tab_id: i32) -> PortResult<Option<String>> {
@@ -281,6 +296,21 @@ impl Platform for Fake {
     }
     fn log_error(&self, msg: &str) {
         self.state.errors.borrow_mut().push(msg.to_owned());
+    }
+}
+
+/// Pending once (waking itself), then ready.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
     }
 }
 

@@ -133,8 +133,8 @@ impl<P: Ports + 'static> Engine<P> {
 
     /// A main-frame navigation starts: remember an `http:` CRM URL (the rules upgrade it).
     pub(crate) async fn navigation_started(self: &Rc<Self>, tab_id: i32, url: &str) -> Result<()> {
-        let upgrading = url.starts_with("http:") && self.crm_of(url).await?.is_some();
         self.with_tab(tab_id, async {
+            let upgrading = url.starts_with("http:") && self.crm_of(url).await?.is_some();
             let mut rec = self.load_tab(tab_id).await?;
             if rec.upgrading.is_some() || upgrading {
                 rec.upgrading = upgrading.then(|| url.to_owned());
@@ -155,13 +155,14 @@ impl<P: Ports + 'static> Engine<P> {
         status: u16,
         headers: &[Header],
     ) -> Result<()> {
-        if self.crm_of(&url).await?.is_none() {
-            return Ok(());
-        }
         let pairs: Vec<(String, String)> =
             headers.iter().map(|h| (h.name.clone(), h.value.clone().unwrap_or_default())).collect();
         let found = net::main_document_response(&url, status, &pairs);
+        // The tab's lock before the first await: its events are handled in arrival order.
         self.with_tab(tab_id, async {
+            if self.crm_of(&url).await?.is_none() {
+                return Ok(());
+            }
             let mut rec = self.load_tab(tab_id).await?;
             let mut doc = match rec.pending.take() {
                 // The same request after a redirect: the cookies of the redirect still count.
@@ -184,9 +185,9 @@ impl<P: Ports + 'static> Engine<P> {
     /// "HTTPS failed" page; a certificate error on a CRM host is a finding; an error that says
     /// the network changed probes the trusted network again.
     pub(crate) async fn navigation_failed(self: &Rc<Self>, tab_id: i32, url: String, error: &str) -> Result<()> {
-        let crm = self.crm_of(&url).await?;
         let logged = self
             .with_tab(tab_id, async {
+                let crm = self.crm_of(&url).await?;
                 let mut rec = self.load_tab(tab_id).await?;
                 let upgraded_from = rec.upgrading.take();
                 rec.pending = None;
@@ -237,9 +238,12 @@ impl<P: Ports + 'static> Engine<P> {
         if blocked.iter().any(|b| *b) {
             found.push(Finding::new(FindingKind::InsecureFormAction));
         }
-        if !found.is_empty() && self.crm_of(&url).await?.is_some() {
+        if !found.is_empty() {
             let added = self
                 .with_tab(tab_id, async {
+                    if self.crm_of(&url).await?.is_none() {
+                        return Ok(Vec::new());
+                    }
                     let mut rec = self.load_tab(tab_id).await?;
                     if rec.url.is_empty() {
                         rec.url = url.clone();
