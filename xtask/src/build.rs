@@ -32,6 +32,7 @@ pub fn extension() -> Result<()> {
     let root = root();
     run(Command::new("cargo")
         .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", WASM_CRATE])
+        .args(["--features", "diagnostics"])
         .current_dir(&root))?;
     let target_dir =
         std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
@@ -52,7 +53,8 @@ pub fn extension() -> Result<()> {
     if stale || !cache.join(format!("{WASM_FILE}_bg.wasm")).exists() {
         std::fs::create_dir_all(&cache)?;
         run(Command::new("wasm-bindgen")
-            .args(["--target", "web", "--no-typescript", "--out-dir"])
+            // The reset function lets the worker replace an instance that trapped.
+            .args(["--target", "web", "--no-typescript", "--experimental-reset-state-function", "--out-dir"])
             .arg(&cache)
             .arg(&raw))?;
         let opt = root.join("tests/node_modules/.bin/wasm-opt");

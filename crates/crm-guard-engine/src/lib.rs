@@ -220,9 +220,9 @@ impl<P: Ports + 'static> Engine<P> {
                 self.ports.warm();
                 Ok(Value::Null)
             }
-            Message::PwScore { seq, password, values } => {
+            Message::PwScore { seq, password, values, scorer_failed } => {
                 let frame = (tab, sender.frame_id.unwrap_or(0));
-                self.score_password(frame, seq, &url, &password, values).await
+                self.score_password(frame, seq, &url, &password, values, scorer_failed).await
             }
             Message::PwBlocked => self.password_blocked(url).await,
             Message::PwLogin { password } => self.password_login(tab, url, &password).await,

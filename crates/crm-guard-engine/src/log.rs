@@ -60,7 +60,7 @@ impl<P: Ports + 'static> Engine<P> {
 
     /// Appends an event (hosts are reduced to the host by the core) and persists the log and,
     /// with reporting on, the queue; then starts a flush.
-    pub(crate) async fn log_event(self: &Rc<Self>, new: NewEvent) -> Result<Event> {
+    pub async fn log_event(self: &Rc<Self>, new: NewEvent) -> Result<Event> {
         self.load_once(&self.log.log, EVENT_LOG_KEY).await?;
         let settings = self.settings().await?;
         let reporting = target(&settings.settings).is_some();

@@ -36,6 +36,9 @@ pub(crate) struct State {
     latest_seq: RefCell<HashMap<(i32, i32), i64>>,
     /// Per tab: a login's derivation; the landing page's check waits for it.
     login_locks: RefCell<HashMap<i32, Rc<Mutex<()>>>>,
+    /// The stored fingerprints are read, updated and written back under this lock: two tabs'
+    /// logins completing at once must not overwrite each other's.
+    fingerprints: Mutex<()>,
 }
 
 /// What the meter shows for one password: the core's judgement plus the scorer's feedback ids.
@@ -105,6 +108,7 @@ impl<P: Ports + 'static> Engine<P> {
         url: &str,
         pw: &str,
         values: Vec<Value>,
+        scorer_failed: bool,
     ) -> Result<Value> {
         {
             let mut latest = self.pw.latest_seq.borrow_mut();
@@ -122,7 +126,12 @@ impl<P: Ports + 'static> Engine<P> {
         let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
         let policy = self.password_policy().await?;
         let length_chars = u32::try_from(pw.chars().count()).unwrap_or(u32::MAX);
-        let view = match self.ports.score(pw, &refs) {
+        let strength = if scorer_failed {
+            Err(crate::ports::PortError("the scorer trapped on this request".into()))
+        } else {
+            self.ports.score(pw, &refs)
+        };
+        let view = match strength {
             Ok(s) => {
                 let input = StrengthInput { score: Some(s.score), length_chars };
                 ScoreView {
@@ -175,12 +184,19 @@ impl<P: Ports + 'static> Engine<P> {
         let salt = match stored.filter(|s| s.len() == fingerprint::FINGERPRINT_SALT_BYTES) {
             Some(s) => s,
             None => {
-                let fresh = self.ports.random_bytes(fingerprint::FINGERPRINT_SALT_BYTES)?;
-                // Another derivation may have created one meanwhile: the stored one wins.
+                // Another derivation may have created one meanwhile: that one wins.
                 if let Some(s) = self.pw.salt.borrow().clone() {
                     return Ok(s);
                 }
-                self.write(Area::Local, PW_SALT_KEY, &fresh).await?;
+                let fresh = self.ports.random_bytes(fingerprint::FINGERPRINT_SALT_BYTES)?;
+                // In memory before the write: a derivation running meanwhile uses this salt
+                // rather than writing its own over it (fingerprints made with a salt that is
+                // not the stored one would never match again after the worker restarts).
+                *self.pw.salt.borrow_mut() = Some(fresh.clone());
+                if let Err(e) = self.write(Area::Local, PW_SALT_KEY, &fresh).await {
+                    *self.pw.salt.borrow_mut() = None;
+                    return Err(e);
+                }
                 fresh
             }
         };
@@ -198,6 +214,12 @@ impl<P: Ports + 'static> Engine<P> {
 
     fn login_lock(&self, tab_id: i32) -> Rc<Mutex<()>> {
         self.pw.login_locks.borrow_mut().entry(tab_id).or_insert_with(|| Rc::new(Mutex::new(()))).clone()
+    }
+
+    /// A new document committed in the tab: its content scripts number their score requests
+    /// from 1 again, so the previous documents' sequence numbers must not make them stale.
+    pub(crate) fn password_new_document(&self, tab_id: i32) {
+        self.pw.latest_seq.borrow_mut().retain(|(t, _), _| *t != tab_id);
     }
 
     pub(crate) fn password_tab_closed(&self, tab_id: i32) {
@@ -234,6 +256,7 @@ impl<P: Ports + 'static> Engine<P> {
         let _guard = lock.lock().await;
         let crm = self.crm_of(&url).await?;
         let reuse_guard = self.settings().await?.settings.reuse_guard;
+        let _fingerprints = self.pw.fingerprints.lock().await;
         let mut stored: Vec<StoredFingerprint> = self.read(Area::Local, PW_FINGERPRINTS_KEY).await?.unwrap_or_default();
         let pending = self
             .with_tab(tab_id, async {

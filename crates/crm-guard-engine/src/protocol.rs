@@ -145,6 +145,9 @@ pub enum Message {
         password: String,
         #[serde(default)]
         values: Vec<Value>,
+        /// Set by the worker's shell when this request trapped the scorer: answer "unavailable".
+        #[serde(rename = "scorerFailed", default)]
+        scorer_failed: bool,
     },
     #[serde(rename = "pwBlocked")]
     PwBlocked,

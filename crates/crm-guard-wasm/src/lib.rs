@@ -1,24 +1,28 @@
-//! The WASM binding of CRM Guard. The service worker (`extension/sw.js`) forwards browser
-//! events to the exports here; they read and write per-tab state in `chrome.storage.session`,
-//! ask `crm-guard-core` for the verdict and paint the badge. No decision is made here.
+//! The WASM binding of CRM Guard: `impl Ports for Chrome` (`ports.rs`, over the declarations
+//! in `chrome/`) and one export, [`handle`], that gives each browser event to the engine.
+//! No decision is made here (`crm-guard-engine` and `crm-guard-core` make them).
 
 mod chrome;
-mod events;
-mod idle;
-mod network;
-mod once;
-mod password;
-mod reporting;
-mod settings;
-mod tabs;
+mod diagnostics;
+mod ports;
+
+#[cfg(feature = "diagnostics")]
+pub use diagnostics::hooks::*;
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
+use crm_guard_engine::protocol::Event;
+use crm_guard_engine::Engine;
 use wasm_bindgen::prelude::*;
+
+use crate::ports::Chrome;
 
 thread_local! {
     /// The last panic message, for the JS shell to report with context.
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The engine of this instance (a trapped instance is replaced whole by the shell).
+    static ENGINE: Rc<Engine<Chrome>> = Engine::new(Chrome);
 }
 
 /// Installs the panic hook once, when the module is instantiated.
@@ -26,7 +30,7 @@ thread_local! {
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         let msg = info.to_string();
-        web_sys::console::error_1(&format!("[crm-guard] panic in WASM core: {msg}").into());
+        web_sys::console::error_1(&format!("[crm-guard] panic in WASM: {msg}").into());
         LAST_PANIC.with(|p| *p.borrow_mut() = Some(msg));
     }));
 }
@@ -37,6 +41,16 @@ pub fn last_panic() -> Option<String> {
     LAST_PANIC.with(|p| p.borrow().clone())
 }
 
+/// Handles one event (`{type, ...}`, see `crm_guard_engine::protocol::Event`); resolves with the
+/// reply to a message (`null` otherwise), rejects with an `Error` naming what failed.
+#[wasm_bindgen]
+pub async fn handle(event: JsValue) -> Result<JsValue, JsValue> {
+    let event: Event = serde_wasm_bindgen::from_value(event).map_err(|e| js_error("malformed event", e))?;
+    let engine = ENGINE.with(Rc::clone);
+    let reply = engine.handle(event).await.map_err(|e| js_error("event failed", e))?;
+    to_js(&reply)
+}
+
 /// Serialises a value for JS (plain objects, not Maps).
 pub(crate) fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsValue> {
     value
@@ -44,22 +58,16 @@ pub(crate) fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsValue> {
         .map_err(|e| js_error("serialising for JS", e))
 }
 
-/// Converts any error into a JS `Error` with context. The one place errors cross the boundary.
-pub(crate) fn js_error(context: &str, err: impl std::fmt::Debug) -> JsValue {
-    js_sys::Error::new(&format!("{context}: {err:?}")).into()
+/// Deserialises a JS value.
+pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| js_error("reading a JS value", e))
 }
 
-pub use events::*;
-pub use idle::*;
-pub use network::*;
-pub use password::*;
-pub use reporting::*;
-pub use settings::*;
-pub use tabs::*;
+/// Any error as a JS `Error` with context: the one place errors cross the boundary.
+pub(crate) fn js_error(context: &str, err: impl std::fmt::Display) -> JsValue {
+    js_sys::Error::new(&format!("{context}: {err}")).into()
+}
 
-/// Panics on purpose: lets the end-to-end suite prove a panic is reported with context and
-/// leaves no stale badge. Callable only from the worker's own realm.
-#[wasm_bindgen(js_name = debugPanic)]
-pub fn debug_panic(context: &str) {
-    panic!("deliberate panic for testing ({context})");
+pub(crate) fn engine() -> Rc<Engine<Chrome>> {
+    ENGINE.with(Rc::clone)
 }

@@ -1,0 +1,11 @@
+//! `chrome.runtime`.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = getURL, catch)]
+    pub fn get_url(path: &str) -> Result<String, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = getManifest, catch)]
+    pub fn get_manifest() -> Result<JsValue, JsValue>;
+}

@@ -1,0 +1,47 @@
+// Hooks for the end-to-end suite and the benchmarks, present only in a build with the
+// `diagnostics` feature; callable from the worker's own realm only (pages cannot reach it).
+import { handle, ready, run, wasm } from './core.js';
+import { navigationsHandled } from './events.js';
+
+const page = (message) => handle({ type: 'message', message, sender: { extensionPage: true } });
+const content = (url, message) => handle({ type: 'message', message, sender: { tabId: 0, frameId: 0, url } });
+
+if (typeof wasm.debugPanic === 'function') {
+  self.crmGuard = {
+    ready,
+    readyAt: null, // performance.now() when WASM was ready (ms since this worker started)
+    verdict: (tabId) => page({ type: 'verdict', tabId }),
+    evaluateUrl: (url, findings) => ready.then(() => wasm.evaluateUrl(url, findings)),
+    settings: () => page({ type: 'settings' }),
+    navigationsHandled: (tabId) => navigationsHandled.get(tabId) ?? 0,
+    debugPanic: (tabId) => run('debug panic', tabId, () => wasm.debugPanic(`tab ${tabId}`)).catch(() => undefined),
+  };
+  ready.then(() => { self.crmGuard.readyAt = performance.now(); });
+  self.crmGuardEvents = {
+    log: (event) => ready.then(() => wasm.logEvent(event)),
+    flush: () => handle({ type: 'alarm', name: 'crm-guard-report' }),
+    status: () => page({ type: 'reportingStatus' }),
+  };
+  self.crmGuardNetwork = {
+    benchFindingsPipeline: (url, status, headers) => wasm.benchFindingsPipeline(url, status, headers),
+    benchLookalike: (url) => wasm.benchLookalike(url),
+  };
+  self.crmGuardPassword = {
+    set panicNext(n) { ready.then(() => wasm.trapScorer(n)); },
+    deriveHex: (pw, saltByte, iterations) => ready.then(() => wasm.deriveHex(pw, saltByte, iterations)),
+    syncPhishing: async () => {
+      await handle({ type: 'permissionsChanged' });
+      return (await chrome.scripting.getRegisteredContentScripts({ ids: ['crm-guard-phishing'] })).length > 0;
+    },
+    benchScore: (passwords) => ready.then(() => wasm.benchScore(passwords)),
+    benchScorePath: async (url, passwords) => {
+      const out = [];
+      for (const [seq, password] of passwords.entries()) {
+        const t0 = performance.now();
+        await content(url, { type: 'pwScore', seq, password, values: [] });
+        out.push(performance.now() - t0);
+      }
+      return out;
+    },
+  };
+}
