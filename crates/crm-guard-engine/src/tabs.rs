@@ -136,6 +136,7 @@ impl<P: Ports + 'static> Engine<P> {
 
     /// A new document committed in the tab.
     pub(crate) async fn navigation_committed(self: &Rc<Self>, tab_id: i32, url: String) -> Result<()> {
+        self.password_new_document(tab_id);
         let logged = self
             .with_tab(tab_id, async {
                 let old = self.load_tab(tab_id).await?;
