@@ -22,8 +22,11 @@
 //!   really passing, so it counts as elapsed time. A wake-up past the deadline logs out at once
 //!   (fail-safe) — exactly one logout, however late.
 //! - **Backwards**: the remaining time is re-based on the new clock — the deadline becomes
-//!   `now + min(remaining at the last event, warning)`. So a backwards jump never logs out
-//!   earlier than the deadline, and never extends it by more than the warning length.
+//!   `now + remaining at the last event`. So a backwards jump never logs out earlier than the
+//!   announced deadline, and never extends the countdown beyond what was announced (not by the
+//!   size of the jump). The remaining time is not capped at the warning length: after a
+//!   settings change it can legitimately be longer (a longer timeout) or the warning shorter
+//!   (down to 0) than what is left, and a cap would log out before the announced deadline.
 //!   While a warning runs, the alarm is re-armed at most every [`MAX_ALARM_STEP_MS`], so a
 //!   backwards jump is noticed within that step even if no other event arrives.
 //!
@@ -330,7 +333,8 @@ impl IdleMachine {
             return;
         }
         if let Phase::Warning { idle_since_ms, deadline_ms } = self.phase {
-            let remaining = deadline_ms.saturating_sub(last).min(self.settings.effective_warning_ms());
+            // What was left at the last event (never more than what was announced then).
+            let remaining = deadline_ms.saturating_sub(last);
             let deadline_ms = now_ms.saturating_add(remaining);
             let back = last - now_ms;
             let idle_since_ms = idle_since_ms.saturating_sub(back).min(now_ms);

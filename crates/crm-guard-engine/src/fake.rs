@@ -29,6 +29,8 @@ pub struct State {
     /// Held by a test to make `storage.managed` answer late (a cold browser).
     pub managed_gate: Mutex<()>,
     pub managed_reads: Cell<u32>,
+    /// Held by a test to keep badge paints (a tab's work) in flight.
+    pub paint_gate: Mutex<()>,
     pub badges: RefCell<HashMap<i32, Option<Badge>>>,
     pub tabs: RefCell<BTreeMap<i32, Option<String>>>,
     /// Messages sent to content scripts: (tab, message).
@@ -105,6 +107,7 @@ impl Fake {
 
 impl Action for Fake {
     async fn paint(&self, tab_id: i32, badge: Option<&Badge>) -> PortResult<()> {
+        let _open = self.state.paint_gate.lock().await;
         self.step().await;
         self.state.badges.borrow_mut().insert(tab_id, badge.cloned());
         Ok(())
@@ -353,6 +356,17 @@ impl Browser {
             async move { engine.handle(e).await }
         });
         let out = self.pool.borrow_mut().run_until(futures::future::join_all(futs));
+        self.settle();
+        out
+    }
+
+    /// Starts handling an event without waiting for it: it runs as far as it can now (and on
+    /// with later calls); its result lands in the returned cell.
+    pub fn start(&self, event: Event) -> Rc<RefCell<Option<Result<Value>>>> {
+        let out = Rc::new(RefCell::new(None));
+        let (engine, slot) = (self.engine.clone(), out.clone());
+        let task = async move { *slot.borrow_mut() = Some(engine.handle(event).await) };
+        self.pool.borrow().spawner().spawn_local(task).unwrap();
         self.settle();
         out
     }

@@ -295,6 +295,25 @@ fn clock_backwards_table() {
 }
 
 #[test]
+fn clock_backwards_after_a_settings_change_keeps_the_announced_deadline() {
+    // New settings after 10 s of warning: the same deadline with a warning of 0 or 10 s (less
+    // than what is left), or a later one (more than a warning away). Then the clock goes 2 ms back.
+    for (timeout, warning) in [(15 * MIN, 0), (15 * MIN, 10_000), (20 * MIN, MIN)] {
+        let mut m = IdleMachine::new(IdleSettings::default());
+        m.on_event(idle(), T0);
+        m.on_event(IdleEvent::Settings { settings: settings(timeout, warning) }, T0 + 10_000);
+        let left = m.time_left_ms(T0 + 10_000).expect("still warning");
+        let now = T0 + 10_000 - 2;
+        let out = m.on_event(IdleEvent::Alarm, now);
+        assert_eq!(logouts(&out), vec![], "{timeout} {warning}");
+        assert_eq!(m.time_left_ms(now), Some(left), "{timeout} {warning}");
+        assert!(out.contains(&Action::ShowWarning { deadline_ms: now + left }), "{out:?}");
+        assert_eq!(logouts(&m.reconcile(now + left - 1)), vec![]);
+        assert_eq!(logouts(&m.reconcile(now + left)), vec![LogoutReason::Idle]);
+    }
+}
+
+#[test]
 fn clock_forwards_counts_as_elapsed() {
     let mut m = IdleMachine::new(IdleSettings::default());
     m.on_event(idle(), T0);
