@@ -38,6 +38,11 @@ fn target(s: &Settings) -> Option<(String, String)> {
     Some((s.reporting_url.clone()?, s.reporting_hmac_secret.clone()?))
 }
 
+/// A secret that may sign: not the snapshot's stand-in (see `settings`).
+fn signing(secret: &str) -> bool {
+    !crate::settings::is_redacted(secret)
+}
+
 impl<P: Ports + 'static> Engine<P> {
     /// Loads a stored value once per worker: the default when absent; when unreadable (another
     /// version, tampering) the default too, reported, never trusted.
@@ -188,6 +193,10 @@ impl<P: Ports + 'static> Engine<P> {
     async fn flush_once(self: &Rc<Self>) -> Result<()> {
         let settings = self.settings().await?;
         let Some((url, secret)) = target(&settings.settings) else { return Ok(()) };
+        if !signing(&secret) {
+            // Managed storage has not answered yet: the refresh flushes when it does.
+            return Ok(());
+        }
         let batch_size = settings.settings.reporting_batch_size as usize;
         self.load_once(&self.log.queue, REPORT_QUEUE_KEY).await?;
         loop {

@@ -14,6 +14,11 @@
 //! defaults while a known policy is waiting to be read again. Only a profile that has never had
 //! its policy read (first run) waits for managed storage, once. A managed read that fails keeps
 //! the snapshot's values rather than dropping IT's locks.
+//!
+//! Secrets never enter the snapshot (`storage.local` is readable by our content scripts): a
+//! secret is stored as a stand-in of the same length, which keeps reporting "configured" (events
+//! are queued from the first second) but never signs: no report leaves until managed storage
+//! has answered with the real secret. Policy errors are recorded from real reads only.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
@@ -41,7 +46,29 @@ pub(crate) struct Cache {
     seen_errors: RefCell<Option<BTreeSet<String>>>,
 }
 
-/// What `settingsSnapshot` holds: the managed policy as last delivered.
+/// Stands for each character of a secret in the snapshot: the stand-in has the secret's length,
+/// so the policy's checks judge it as they judge the secret; it never signs anything.
+const REDACTED: char = '\u{2022}';
+
+/// Whether a secret is the snapshot's stand-in.
+pub(crate) fn is_redacted(secret: &str) -> bool {
+    secret.chars().all(|c| c == REDACTED)
+}
+
+/// The managed policy with every secret replaced by its stand-in.
+fn redacted(managed: &Value) -> Value {
+    let mut out = managed.clone();
+    if let Value::Object(map) = &mut out {
+        for (k, v) in map.iter_mut() {
+            if let (true, Some(secret)) = (policy::Key::from_name(k).is_some_and(policy::Key::is_secret), v.as_str()) {
+                *v = Value::String(std::iter::repeat_n(REDACTED, secret.chars().count().min(1024)).collect());
+            }
+        }
+    }
+    out
+}
+
+/// What `settingsSnapshot` holds: the managed policy as last delivered, secrets redacted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Snapshot {
     managed: Value,
@@ -56,15 +83,15 @@ impl<P: Ports + 'static> Engine<P> {
         let generation = self.settings.generation.get();
         let user = self.ports.get(Area::Local, OPTIONS_KEY).await;
         let snapshot: Option<Snapshot> = self.read(Area::Local, SETTINGS_SNAPSHOT_KEY).await.unwrap_or(None);
-        let (managed, cacheable) = match (&snapshot, self.settings.managed_fresh.get()) {
+        let (managed, cacheable, real) = match (&snapshot, self.settings.managed_fresh.get()) {
             (Some(s), false) => {
                 self.refresh_managed_soon();
-                (s.managed.clone(), true)
+                (s.managed.clone(), true, false)
             }
             _ => match self.read_managed(snapshot.as_ref()).await {
-                Ok(m) => (m, true),
+                Ok(m) => (m, true, true),
                 // Unavailable: the last known policy, not cached (the next event asks again).
-                Err(_) => (snapshot.map_or(Value::Null, |s| s.managed), false),
+                Err(_) => (snapshot.map_or(Value::Null, |s| s.managed), false, false),
             },
         };
         let cacheable = cacheable && user.is_ok();
@@ -75,6 +102,9 @@ impl<P: Ports + 'static> Engine<P> {
         }
         // Two handlers may have missed the cache at once: the first result wins.
         let effective = self.settings.current.borrow_mut().get_or_insert(effective).clone();
+        if !real {
+            return Ok(effective);
+        }
         let this = self.clone();
         let errors = effective.errors.clone();
         self.ports.spawn(Box::pin(async move {
@@ -89,8 +119,9 @@ impl<P: Ports + 'static> Engine<P> {
     async fn read_managed(&self, snapshot: Option<&Snapshot>) -> Result<Value> {
         let managed = self.ports.managed().await?;
         self.settings.managed_fresh.set(true);
-        if snapshot.is_none_or(|s| s.managed != managed) {
-            self.write(Area::Local, SETTINGS_SNAPSHOT_KEY, &Snapshot { managed: managed.clone() }).await?;
+        let stored = redacted(&managed);
+        if snapshot.is_none_or(|s| s.managed != stored) {
+            self.write(Area::Local, SETTINGS_SNAPSHOT_KEY, &Snapshot { managed: stored }).await?;
         }
         Ok(managed)
     }
@@ -119,11 +150,15 @@ impl<P: Ports + 'static> Engine<P> {
     async fn refresh_managed(self: &Rc<Self>) -> Result<()> {
         let snapshot: Option<Snapshot> = self.read(Area::Local, SETTINGS_SNAPSHOT_KEY).await?;
         let managed = self.read_managed(snapshot.as_ref()).await?;
-        if snapshot.is_some_and(|s| s.managed != managed) {
+        if snapshot.is_some_and(|s| s.managed != redacted(&managed)) {
             self.settings_changed();
             self.idle_event(crate::idle::Input::Settings).await?;
             self.whole_browser_pass(false).await?;
+        } else if managed != redacted(&managed) {
+            // Same policy, but the real secret is known now: reports may go.
+            self.settings_changed();
         }
+        self.flush_reports_soon();
         Ok(())
     }
 

@@ -381,3 +381,32 @@ fn the_settings_reply_shows_the_keys_policy_locks() {
     let schema = b.page(json!({"type": "settingsSchema"})).unwrap();
     assert!(schema.as_array().unwrap().len() >= 20);
 }
+
+#[test]
+fn the_settings_snapshot_never_holds_the_secret_and_no_report_is_signed_without_it() {
+    let b = Browser::new();
+    let url = "https://siem.acme.test/events";
+    let secret = "s3cret-s3cret-s3cret-0123";
+    *b.state.http.borrow_mut() = Some(Box::new(|_| Ok(crate::ports::HttpResponse { status: 200, ..Default::default() })));
+    b.set_policy(json!({"reportingUrl": url, "reportingHmacSecret": secret}));
+    let snapshot = b.state.local.borrow().get(crate::protocol::names::SETTINGS_SNAPSHOT_KEY).cloned().unwrap();
+    assert!(!snapshot.to_string().contains(secret), "{snapshot}");
+    // A cold start: managed storage answers late; events are queued, none is sent yet.
+    let state = b.state.clone();
+    let gate = state.managed_gate.try_lock().unwrap();
+    let b = b.restart();
+    let sent_before = state.requests.borrow().len();
+    let page = "https://acme.odoo.com/web";
+    b.navigate(1, page);
+    let report = json!({"type": "network.page", "report": {"resources": [{"url": "http://cdn.example.test/x.js", "type": "script"}]}});
+    b.content(1, page, report).unwrap();
+    assert!(b.event_kinds().contains(&"findingRaised".to_owned()));
+    b.send(crate::protocol::Event::Alarm { name: "crm-guard-report".into() }).unwrap();
+    assert_eq!(state.requests.borrow().len(), sent_before, "nothing signed with a stand-in");
+    drop(gate);
+    b.settle();
+    let requests = state.requests.borrow();
+    assert!(requests.len() > sent_before, "the queued events go once managed answered");
+    let expected = crm_guard_core::events::sign(secret.as_bytes(), requests.last().unwrap().body.as_deref().unwrap().as_bytes());
+    assert!(requests.last().unwrap().headers.iter().any(|(_, v)| *v == expected), "signed with the real secret");
+}
