@@ -3,12 +3,14 @@
 // and of the user's options is listed by name; the security event log with filters and export.
 // Untrusted text (policy values, event details) only ever goes through textContent.
 import { localise, t } from './i18n.js';
+import './generated/protocol.js';
 
 localise();
 
 const send = (msg) => chrome.runtime.sendMessage(msg);
 const $ = (id) => document.getElementById(id);
-const SECRET_KEYS = new Set(['reportingHmacSecret']);
+const { keys: KEYS, secretKeys } = globalThis.crmGuardProtocol;
+const SECRET_KEYS = new Set(secretKeys);
 const EVENT_KINDS = ['httpsUpgradeBlocked', 'findingRaised', 'idleLogout', 'forcedLogout', 'lockLogout',
   'weakPasswordBlocked', 'passwordReuse', 'phishingAlert', 'policyError'];
 
@@ -146,9 +148,9 @@ function renderErrors(errors) {
 }
 
 async function loadSettings() {
-  const [effective, { options }] = await Promise.all([
+  const [effective, { [KEYS.options]: options }] = await Promise.all([
     send({ type: 'settings', fresh: true }),
-    chrome.storage.local.get('options'),
+    chrome.storage.local.get(KEYS.options),
   ]);
   if (!effective) throw new Error('no settings from the service worker');
   renderForm(effective, options && typeof options === 'object' ? options : {});
@@ -242,8 +244,8 @@ async function refresh(what) {
 }
 
 chrome.storage.onChanged.addListener((changes, area) => {
-  const settings = area === 'managed' || (area === 'local' && 'options' in changes);
-  const events = area === 'local' && 'eventLog' in changes;
+  const settings = area === 'managed' || (area === 'local' && KEYS.options in changes);
+  const events = area === 'local' && KEYS.eventLog in changes;
   if (settings || events) refresh({ settings, events }).catch((e) => console.error('[crm-guard] options:', e));
 });
 

@@ -2,6 +2,7 @@
 // (crates/crm-guard-engine). Started at once, awaited inside each handler: top-level await kills
 // service workers. The engine orders each tab's events itself; nothing is queued here.
 import init, * as wasm from '../wasm/crm_guard_wasm.js';
+import '../generated/protocol.js';
 
 export { wasm };
 

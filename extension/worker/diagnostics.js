@@ -3,6 +3,7 @@
 import { handle, ready, run, wasm } from './core.js';
 import { navigationsHandled } from './events.js';
 
+const { alarms, phishScriptId } = globalThis.crmGuardProtocol;
 const page = (message) => handle({ type: 'message', message, sender: { extensionPage: true } });
 const content = (url, message) => handle({ type: 'message', message, sender: { tabId: 0, frameId: 0, url } });
 
@@ -19,7 +20,7 @@ if (typeof wasm.debugPanic === 'function') {
   ready.then(() => { self.crmGuard.readyAt = performance.now(); });
   self.crmGuardEvents = {
     log: (event) => ready.then(() => wasm.logEvent(event)),
-    flush: () => handle({ type: 'alarm', name: 'crm-guard-report' }),
+    flush: () => handle({ type: 'alarm', name: alarms.report }),
     status: () => page({ type: 'reportingStatus' }),
   };
   self.crmGuardNetwork = {
@@ -31,7 +32,7 @@ if (typeof wasm.debugPanic === 'function') {
     deriveHex: (pw, saltByte, iterations) => ready.then(() => wasm.deriveHex(pw, saltByte, iterations)),
     syncPhishing: async () => {
       await handle({ type: 'permissionsChanged' });
-      return (await chrome.scripting.getRegisteredContentScripts({ ids: ['crm-guard-phishing'] })).length > 0;
+      return (await chrome.scripting.getRegisteredContentScripts({ ids: [phishScriptId] })).length > 0;
     },
     benchScore: (passwords) => ready.then(() => wasm.benchScore(passwords)),
     benchScorePath: async (url, passwords) => {

@@ -61,6 +61,7 @@ pub fn extension() -> Result<()> {
         let bg = cache.join(format!("{WASM_FILE}_bg.wasm"));
         run(Command::new(opt).arg("-Oz").arg(&bg).arg("-o").arg(&bg))?;
     }
+    crate::codegen::write()?;
     copy_dir(&root.join("extension"), &out)?;
     std::fs::copy(root.join("manifest.json"), out.join("manifest.json"))?;
     write_static_rules(&out)?;

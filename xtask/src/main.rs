@@ -4,11 +4,13 @@
 //! - `test`  runs every test: native Rust tests, tidy checks, then the real-browser e2e suite.
 //! - `build` builds `dist/extension/` and `dist/crm-guard-<version>.zip` only.
 //! - `bench` prints size and timing figures, with peers in the same run.
+//! - `codegen` writes the generated JS protocol (`build` does it too).
 //!
 //! Each command first installs what is missing on a fresh Debian machine (wasm target,
 //! the wasm-bindgen CLI matching Cargo.lock, Chromium and Xvfb, npm packages).
 
 mod build;
+mod codegen;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -31,13 +33,14 @@ fn main() -> Result<()> {
             run_demo(rest)?;
         }
         "test" => test(rest)?,
+        "codegen" => codegen::write()?,
         "bench" => {
             setup::ensure_all()?;
             build::extension()?;
             bench()?;
         }
         _ => {
-            eprintln!("usage: cargo xtask <run|test|build|bench>");
+            eprintln!("usage: cargo xtask <run|test|build|bench|codegen>");
             if cmd != "help" {
                 bail!("unknown command `{cmd}`");
             }

@@ -127,3 +127,11 @@ fn static_rules_declared() {
     let resources = manifest["declarative_net_request"]["rule_resources"].as_array().unwrap();
     assert!(resources.iter().any(|r| r["path"] == crate::build::STATIC_RULES && r["enabled"] == true));
 }
+
+/// The JS side of the protocol is generated from Rust: the committed file must be current
+/// (`cargo xtask build` rewrites it).
+#[test]
+fn generated_protocol_is_current() {
+    let committed = std::fs::read_to_string(crate::codegen::path()).unwrap_or_default();
+    assert!(committed == crate::codegen::protocol_js(), "extension/generated/protocol.js is stale: run `cargo xtask build`");
+}

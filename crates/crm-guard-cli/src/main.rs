@@ -214,18 +214,10 @@ fn score(password: Option<String>, stdin: bool, user_inputs: &[String], as_json:
 }
 
 fn human_duration(secs: f64) -> String {
-    const UNITS: [(f64, &str); 6] = [
-        (31_536_000.0 * 100.0, "centuries"),
-        (31_536_000.0, "years"),
-        (2_592_000.0, "months"),
-        (86_400.0, "days"),
-        (3600.0, "hours"),
-        (60.0, "minutes"),
-    ];
     if secs < 1.0 {
         return "less than a second".into();
     }
-    for (unit, name) in UNITS {
+    for (name, unit) in crm_guard_core::password::CRACK_TIME_UNITS {
         if secs >= unit {
             return if name == "centuries" {
                 name.into()

@@ -25,6 +25,18 @@ pub use fingerprint::{
 /// Highest zxcvbn score.
 pub const MAX_SCORE: u8 = 4;
 
+/// How a crack time is said: the largest unit that fits (seconds per unit; a year is the
+/// Gregorian mean, 365.2425 days). The CLI and the meter (through the generated protocol) use it.
+pub const CRACK_TIME_UNITS: [(&str, f64); 7] = [
+    ("centuries", 3_155_695_200.0),
+    ("years", 31_556_952.0),
+    ("months", 2_629_746.0),
+    ("days", 86_400.0),
+    ("hours", 3_600.0),
+    ("minutes", 60.0),
+    ("seconds", 1.0),
+];
+
 /// What happens to a password that does not meet the policy: the policy module's
 /// [`PasswordMode`](crate::policy::PasswordMode) (`warn` | `block`), one type for both.
 pub use crate::policy::PasswordMode as Mode;
