@@ -7,4 +7,5 @@ mod badge;
 mod idle;
 mod log;
 mod network;
+mod network_trust;
 mod password;

@@ -68,6 +68,7 @@ pub(crate) fn js_error(context: &str, err: impl std::fmt::Display) -> JsValue {
     js_sys::Error::new(&format!("{context}: {err}")).into()
 }
 
+#[cfg(feature = "diagnostics")]
 pub(crate) fn engine() -> Rc<Engine<Chrome>> {
     ENGINE.with(Rc::clone)
 }
