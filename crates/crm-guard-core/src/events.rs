@@ -433,4 +433,5 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests;

@@ -46,4 +46,5 @@ pub const MAX_ERRORS_PER_KEY: usize = 20;
 pub const SELF_HOSTED_NAME: &str = "Self-hosted CRM";
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests;
