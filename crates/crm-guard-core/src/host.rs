@@ -192,6 +192,7 @@ pub fn is_ip_literal(host: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -22,13 +22,20 @@
 //!   really passing, so it counts as elapsed time. A wake-up past the deadline logs out at once
 //!   (fail-safe) — exactly one logout, however late.
 //! - **Backwards**: the remaining time is re-based on the new clock — the deadline becomes
-//!   `now + remaining at the last event`. So a backwards jump never logs out earlier than the
-//!   announced deadline, and never extends the countdown beyond what was announced (not by the
-//!   size of the jump). The remaining time is not capped at the warning length: after a
-//!   settings change it can legitimately be longer (a longer timeout) or the warning shorter
-//!   (down to 0) than what is left, and a cap would log out before the announced deadline.
+//!   `now + (deadline − clock at the last event)`. So a backwards jump never logs out earlier
+//!   than the deadline the warning announced, and never extends it by the jump (the time left
+//!   is never more than the timeout). It is not capped at the warning length: after a settings
+//!   change during a warning (see below) the deadline can legitimately lie further ahead than
+//!   the new warning length, even with a new warning of 0.
 //!   While a warning runs, the alarm is re-armed at most every [`MAX_ALARM_STEP_MS`], so a
 //!   backwards jump is noticed within that step even if no other event arrives.
+//!
+//! ## Settings change during a warning
+//! The deadline moves to where the new settings put it: idle start + new timeout, and the
+//! warning is announced again with that deadline. The warning length of the new settings only
+//! matters for the next idle period (it sets the detection interval). A new timeout the user has
+//! already been idle for logs out at once: the only logout before an announced deadline that is
+//! not forced or a lock.
 //!
 //! ## Forced logout token
 //! Policy can carry `forceLogoutToken`. A *change* of that token to a value not acted on yet
@@ -325,7 +332,8 @@ impl IdleMachine {
         u64::from(self.detection_interval_secs()) * 1000
     }
 
-    /// Re-bases a running deadline after a backwards clock jump.
+    /// Re-bases a running deadline after a backwards clock jump, keeping the time that was left
+    /// at the last event (never less: the warning announced that deadline).
     fn observe_clock(&mut self, now_ms: u64, out: &mut Vec<Action>) {
         let last = self.last_now_ms.replace(now_ms);
         let Some(last) = last else { return };
@@ -333,7 +341,9 @@ impl IdleMachine {
             return;
         }
         if let Phase::Warning { idle_since_ms, deadline_ms } = self.phase {
-            // What was left at the last event (never more than what was announced then).
+            // Not capped at the current warning length: a settings change during the warning
+            // may have put the deadline further ahead (`apply_settings`), and cutting it back
+            // would log out before the deadline the warning shows.
             let remaining = deadline_ms.saturating_sub(last);
             let deadline_ms = now_ms.saturating_add(remaining);
             let back = last - now_ms;

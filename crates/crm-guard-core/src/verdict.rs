@@ -63,7 +63,7 @@ pub fn evaluate(catalog: &Catalog, url: &str, reported: &[Finding]) -> Option<Ta
             findings.push(f.clone());
         }
     }
-    findings.sort_by(|a, b| b.level.cmp(&a.level));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.level));
     let level = findings.iter().map(|f| f.level).max().unwrap_or(Level::Secure);
     Some(TabVerdict {
         crm_id: crm.id.to_string(),
@@ -76,6 +76,7 @@ pub fn evaluate(catalog: &Catalog, url: &str, reported: &[Finding]) -> Option<Ta
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -2,6 +2,10 @@ use proptest::prelude::*;
 
 use super::*;
 
+/// Random runs and their invariants, for the property tests below.
+mod model;
+use model::{arb_delta, arb_jitter, arb_step, arb_step_with, check_invariants};
+
 const T0: u64 = 1_700_000_000_000;
 const MIN: u64 = 60_000;
 
@@ -347,6 +351,51 @@ fn settings_change_mid_warning() {
     }
 }
 
+/// Found by `invariants`: a settings change during a warning moves the deadline to idle start +
+/// new timeout, which can lie further ahead than the new settings' warning length (here 0). A
+/// clock 2 ms back then re-based the deadline onto that warning length, i.e. to *now*, and the
+/// next event logged out 164 s before the deadline the warning had just announced.
+#[test]
+fn settings_change_then_clock_back_keeps_the_announced_deadline() {
+    let mut m = IdleMachine::new(IdleSettings { logout_on_lock: false, ..settings(15_000, 0) });
+    let with = |timeout, warning| IdleEvent::Settings {
+        settings: IdleSettings { logout_on_lock: false, ..settings(timeout, warning) },
+    };
+    assert_eq!(logouts(&m.on_event(with(15_001, 1), T0)), vec![]);
+    assert_eq!(
+        m.on_event(idle(), T0),
+        vec![Action::ShowWarning { deadline_ms: T0 + 1 }, Action::ScheduleAlarm { at_ms: T0 + 1 }]
+    );
+    // Idle since T0 − 15 s; the new timeout (179 s once the detection interval is rounded up)
+    // puts the deadline at T0 + 164 s, announced as such.
+    let deadline = T0 + 164_000;
+    let out = m.on_event(with(178_086, 0), T0);
+    assert!(out.contains(&Action::ShowWarning { deadline_ms: deadline }), "{out:?}");
+    assert_eq!(logouts(&out), vec![]);
+    // The clock goes 2 ms back: the time left is kept, not cut to the (zero) warning length.
+    let now = T0 - 2;
+    let out = m.on_event(idle(), now);
+    assert_eq!(logouts(&out), vec![], "{out:?}");
+    assert_eq!(m.time_left_ms(now), Some(164_000));
+    assert_eq!(logouts(&m.reconcile(now + 163_999)), vec![]);
+    assert_eq!(logouts(&m.reconcile(now + 164_000)), vec![LogoutReason::Idle]);
+}
+
+/// The same with a longer timeout and a normal warning: the deadline moved 5 min later, so a
+/// clock 1 ms back must not cut the time left to the 60 s warning.
+#[test]
+fn longer_timeout_mid_warning_then_clock_back_keeps_the_new_deadline() {
+    let mut m = IdleMachine::new(IdleSettings::default());
+    m.on_event(idle(), T0);
+    let out = m.on_event(IdleEvent::Settings { settings: settings(20 * MIN, MIN) }, T0 + 10_000);
+    assert!(out.contains(&Action::ShowWarning { deadline_ms: T0 + 6 * MIN }), "{out:?}");
+    let now = T0 + 10_000 - 1;
+    assert_eq!(logouts(&m.reconcile(now)), vec![]);
+    assert_eq!(m.time_left_ms(now), Some(6 * MIN - 10_000));
+    assert_eq!(logouts(&m.reconcile(now + 6 * MIN - 10_001)), vec![]);
+    assert_eq!(logouts(&m.reconcile(now + 6 * MIN - 10_000)), vec![LogoutReason::Idle]);
+}
+
 #[test]
 fn zero_warning_logs_out_at_idle() {
     let mut m = IdleMachine::new(settings(10_000, 0));
@@ -375,48 +424,6 @@ fn status_and_serde_shapes() {
     assert_eq!(LogoutReason::Locked.id(), "locked");
 }
 
-#[derive(Debug, Clone)]
-enum Step {
-    Event(IdleEvent),
-    Reconcile,
-    /// The worker dies and is revived from storage.
-    Restart,
-}
-
-fn arb_step() -> impl Strategy<Value = Step> {
-    let token = prop_oneof![Just(None), Just(Some("a")), Just(Some("b")), Just(Some("c"))];
-    prop_oneof![
-        4 => Just(Step::Event(idle())),
-        3 => Just(Step::Event(active())),
-        1 => Just(Step::Event(locked())),
-        2 => Just(Step::Event(IdleEvent::StaySignedIn)),
-        4 => Just(Step::Event(IdleEvent::Alarm)),
-        2 => Just(Step::Event(IdleEvent::Wake)),
-        2 => Just(Step::Reconcile),
-        2 => Just(Step::Restart),
-        1 => (15_000u64..7_200_000, 0u64..600_000, any::<bool>(), token).prop_map(|(t, w, l, tok)| {
-            Step::Event(IdleEvent::Settings {
-                settings: IdleSettings {
-                    idle_timeout_ms: t,
-                    warning_ms: w,
-                    logout_on_lock: l,
-                    force_logout_token: tok.map(str::to_owned),
-                },
-            })
-        }),
-    ]
-}
-
-/// Monotone-ish time: mostly small steps, sometimes sleeps, sometimes the clock goes back.
-fn arb_delta() -> impl Strategy<Value = i64> {
-    prop_oneof![
-        8 => 0i64..5_000,
-        6 => 5_000i64..200_000,
-        1 => 3_600_000i64..36_000_000,
-        1 => -3_600_000i64..0,
-    ]
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -427,85 +434,31 @@ proptest! {
         on_lock in any::<bool>(),
         steps in prop::collection::vec((arb_step(), arb_delta()), 1..80),
     ) {
-        let mut m = IdleMachine::new(IdleSettings {
-            idle_timeout_ms: timeout,
-            warning_ms: warning,
-            logout_on_lock: on_lock,
-            force_logout_token: Some("a".into()),
-        });
-        let mut now = T0;
-        let mut acted = Some("a".to_owned());
-        let (mut visible, mut alarm, mut announced) = (false, None::<u64>, None::<u64>);
-        let mut period_logouts = 0;
-        for (step, delta) in steps {
-            now = now.saturating_add_signed(delta);
-            let prev_phase = m.phase();
-            let is_settings = matches!(step, Step::Event(IdleEvent::Settings { .. }));
-            let mut expect_forced = false;
-            if let Step::Event(IdleEvent::Settings { settings }) = &step {
-                if let Some(t) = &settings.force_logout_token {
-                    expect_forced = acted.as_ref() != Some(t);
-                    acted = Some(t.clone());
-                }
-            }
-            let out = match step.clone() {
-                Step::Event(ev) => m.on_event(ev, now),
-                Step::Reconcile => m.reconcile(now),
-                Step::Restart => { m = roundtrip(&m); m.on_event(IdleEvent::Wake, now) }
-            };
-            let mut forced = 0;
-            for a in &out {
-                match *a {
-                    Action::ShowWarning { deadline_ms } => {
-                        prop_assert!(deadline_ms > now, "{out:?}");
-                        visible = true;
-                        announced = Some(deadline_ms);
-                    }
-                    Action::CancelWarning => visible = false,
-                    Action::ScheduleAlarm { at_ms } => {
-                        prop_assert!(at_ms > now && at_ms <= now + MAX_ALARM_STEP_MS, "{out:?}");
-                        alarm = Some(at_ms);
-                    }
-                    Action::ClearAlarm => alarm = None,
-                    Action::SetDetectionInterval { seconds } => {
-                        prop_assert!((MIN_DETECTION_INTERVAL_SECS..=MAX_DETECTION_INTERVAL_SECS).contains(&seconds));
-                    }
-                    Action::Logout { reason: LogoutReason::Forced, .. } => forced += 1,
-                    Action::Logout { reason, .. } => {
-                        period_logouts += 1;
-                        if reason == LogoutReason::Idle {
-                            let immediate = m.settings().effective_warning_ms() == 0;
-                            prop_assert!(
-                                matches!(prev_phase, Phase::Warning { .. }) || immediate,
-                                "{prev_phase:?} {out:?}"
-                            );
-                            if !is_settings && matches!(prev_phase, Phase::Warning { .. }) {
-                                let deadline = announced.expect("a warning was announced");
-                                prop_assert!(now >= deadline, "logout at {now} before deadline {deadline}");
-                            }
-                        }
-                    }
-                }
-            }
-            prop_assert_eq!(forced, usize::from(expect_forced), "{:?}", out);
-            prop_assert!(period_logouts <= 1, "more than one logout in one idle period: {out:?}");
-            match m.phase() {
-                Phase::Warning { deadline_ms, .. } => {
-                    prop_assert!(visible, "warning phase without a visible warning");
-                    let at = alarm.expect("a warning without a scheduled alarm");
-                    prop_assert!(at <= deadline_ms && now < deadline_ms);
-                    prop_assert_eq!(announced, Some(deadline_ms));
-                    prop_assert_eq!(m.time_left_ms(now), Some(deadline_ms - now));
-                }
-                _ => {
-                    prop_assert!(!visible, "warning still shown outside the warning phase");
-                    prop_assert_eq!(alarm, None);
-                }
-            }
-            if matches!(step, Step::Event(IdleEvent::Browser { state: BrowserIdleState::Active })) {
-                period_logouts = 0;
-            }
-        }
+        check_invariants(timeout, warning, on_lock, steps)?;
+    }
+}
+
+proptest! {
+    // Short runs: cheap enough for many cases.
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    /// Aimed at settings changes during a warning next to small clock jumps (how the first bug
+    /// found by `invariants` looked, which that test hits only once in tens of thousands of runs):
+    /// short timeouts and warnings, many settings changes, the clock going back by a few seconds.
+    #[test]
+    fn invariants_settings_changes_and_clock_jitter(
+        timeout in 15_000u64..120_000,
+        warning in 0u64..30_000,
+        on_lock in any::<bool>(),
+        steps in prop::collection::vec(
+            (arb_step_with(6, prop_oneof![
+                (15_000u64..120_000, 0u64..30_000),
+                (15_000u64..7_200_000, 0u64..600_000),
+            ].boxed()), arb_jitter()),
+            1..40,
+        ),
+    ) {
+        check_invariants(timeout, warning, on_lock, steps)?;
     }
 }
 

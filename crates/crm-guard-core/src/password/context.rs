@@ -127,6 +127,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::type_complexity)] // a table of rows reads better inline
     fn user_inputs_table() {
         let rows: &[(Option<&str>, &str, &[&str], &[&str])] = &[
             (

@@ -1,0 +1,303 @@
+//! The key table: every setting in one row — its JSON name, its field in [`Settings`] with its
+//! Rust type, its kind (type, range, default), whether it is an enforcement setting, and the
+//! title, description and example of the schema, the templates and the documentation.
+//!
+//! [`Key`], [`SPECS`] and [`Settings`] (its fields, `Default`, `get`, `set`) are all generated
+//! from these rows, so adding a setting is one row here. A setting of a new kind of value also
+//! needs its validation (`validate.rs`) and its Chrome schema (`schema.rs`).
+//!
+//! [`Settings`]: super::Settings
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+// The choice enums' ids (`PasswordMode::IDS`…) are read in the table; the field types are not.
+use super::settings::{Locale, PasswordMode};
+
+/// Hands the key table to the macro `$then`, one row per setting, in schema order:
+///
+/// ```text
+/// Variant = "jsonName", rust_field: RustType {
+///     kind: …, enforcement: bool, title: "…", description: "…", example: "JSON text",
+/// },
+/// ```
+///
+/// Each consumer (the keys and [`SPECS`] below, [`Settings`] in `settings.rs`) takes its part of
+/// the same rows, so they cannot disagree.
+///
+/// [`Settings`]: super::Settings
+macro_rules! with_settings_table {
+    ($then:ident) => {
+        $then! {
+            CrmHosts = "crmHosts", crm_hosts: Vec<SelfHostedCrm> {
+                kind: Kind::CrmList, enforcement: true,
+                title: "Self-hosted CRMs",
+                description: "Extra CRM hosts to protect. Each entry is a host pattern (crm.acme.com or \
+                    *.crm.acme.com) or an object {\"name\", \"hosts\": [patterns], \"logoutUrl\": \"https://...\"}.",
+                example: r#"[{"name": "Acme CRM", "hosts": ["crm.acme.com", "*.crm.acme.com"], "logoutUrl": "https://crm.acme.com/logout"}]"#,
+            },
+            DisabledCrms = "disabledCrms", disabled_crms: Vec<String> {
+                kind: Kind::CrmIdList, enforcement: true,
+                title: "Ignored CRMs",
+                description: "Catalog ids of CRMs CRM Guard ignores (see `crm-guard catalog`).",
+                example: r#"["copper"]"#,
+            },
+            HttpsExceptionHosts = "httpsExceptionHosts", https_exception_hosts: Vec<HostPattern> {
+                kind: Kind::HostList, enforcement: true,
+                title: "HTTPS exceptions",
+                description: "Host patterns where the user may continue over plain http after a warning.",
+                example: r#"["legacy-crm.acme.com"]"#,
+            },
+            TrustedNetworkProbeUrl = "trustedNetworkProbeUrl", trusted_network_probe_url: Option<String> {
+                kind: Kind::HttpsUrl, enforcement: true,
+                title: "Trusted network probe URL",
+                description: "An https URL only reachable from the corporate network; CRM Guard checks it \
+                    to know the network is trusted.",
+                example: r#""https://probe.acme.com/crm-guard""#,
+            },
+            TrustedNetworkExpectStatus = "trustedNetworkExpectStatus", trusted_network_expect_status: u16 {
+                kind: int(100, 599, 200), enforcement: true,
+                title: "Trusted network probe status",
+                description: "The HTTP status the probe URL answers with on the trusted network. Default: 200.",
+                example: "204",
+            },
+            TrustedNetworkExpectBody = "trustedNetworkExpectBody", trusted_network_expect_body: Option<String> {
+                kind: Kind::Text { min_chars: 0, max_chars: 1024 }, enforcement: true,
+                title: "Trusted network probe body",
+                description: "Text the probe's response body must contain (at most 1024 characters).",
+                example: r#""acme-internal""#,
+            },
+            TrustedNetworkRequired = "trustedNetworkRequired", trusted_network_required: bool {
+                kind: Kind::Bool { default: false }, enforcement: true,
+                title: "Trusted network required",
+                description: "When true, a CRM tab outside the trusted network is at risk; when false \
+                    (default) it is a warning.",
+                example: "true",
+            },
+            TrustedNetworkIntervalMinutes = "trustedNetworkIntervalMinutes", trusted_network_interval_minutes: u32 {
+                kind: int(1, 1440, 5), enforcement: false,
+                title: "Trusted network check interval",
+                description: "Minutes between trusted-network probes (1 to 1440). Default: 5.",
+                example: "10",
+            },
+            IdleTimeoutMinutes = "idleTimeoutMinutes", idle_timeout_minutes: u32 {
+                kind: int(1, 1440, 15), enforcement: true,
+                title: "Idle timeout",
+                description: "Minutes without activity before CRM Guard signs out of the CRMs (1 to 1440). \
+                    Default: 15.",
+                example: "30",
+            },
+            LogoutOnLock = "logoutOnLock", logout_on_lock: bool {
+                kind: Kind::Bool { default: true }, enforcement: true,
+                title: "Sign out when the screen locks",
+                description: "Sign out of the CRMs when the screen locks. Default: true.",
+                example: "true",
+            },
+            WarningSeconds = "warningSeconds", warning_seconds: u32 {
+                kind: int(10, 600, 60), enforcement: true,
+                title: "Idle warning",
+                description: "Seconds of warning before an idle sign-out (10 to 600). Default: 60.",
+                example: "120",
+            },
+            ForceLogoutToken = "forceLogoutToken", force_logout_token: Option<String> {
+                kind: Kind::Text { min_chars: 0, max_chars: 256 }, enforcement: true,
+                title: "Force sign-out token",
+                description: "Any text (at most 256 characters). When it changes, every browser signs out \
+                    of every CRM at once.",
+                example: r#""2024-06-01-incident""#,
+            },
+            PasswordMinLength = "passwordMinLength", password_min_length: u32 {
+                kind: int(8, 128, 12), enforcement: true,
+                title: "Minimum password length",
+                description: "Minimum length of a CRM password (8 to 128). Default: 12.",
+                example: "14",
+            },
+            PasswordMinScore = "passwordMinScore", password_min_score: u8 {
+                kind: int(0, 4, 3), enforcement: true,
+                title: "Minimum password strength",
+                description: "Minimum zxcvbn score of a CRM password, 0 (weakest) to 4 (strongest). \
+                    Default: 3.",
+                example: "3",
+            },
+            PasswordMode = "passwordMode", password_mode: PasswordMode {
+                kind: Kind::Choice { values: PasswordMode::IDS, default: PasswordMode::Warn.id() },
+                enforcement: true,
+                title: "Weak password handling",
+                description: "\"warn\" (default) shows a warning; \"block\" refuses to submit a weak CRM \
+                    password.",
+                example: r#""block""#,
+            },
+            ReuseGuard = "reuseGuard", reuse_guard: bool {
+                kind: Kind::Bool { default: true }, enforcement: true,
+                title: "Password reuse guard",
+                description: "Warn when one CRM's password is used on another CRM. Default: true.",
+                example: "true",
+            },
+            PhishingGuard = "phishingGuard", phishing_guard: bool {
+                kind: Kind::Bool { default: false }, enforcement: true,
+                title: "Phishing guard",
+                description: "Alert when a CRM password is typed on a site that is not a CRM (needs access \
+                    to all sites). Default: false.",
+                example: "false",
+            },
+            ReportingUrl = "reportingUrl", reporting_url: Option<String> {
+                kind: Kind::HttpsUrl, enforcement: false,
+                title: "Reporting endpoint",
+                description: "An https URL that receives security events as signed JSON batches. Unset: \
+                    no reporting.",
+                example: r#""https://siem.acme.com/crm-guard/events""#,
+            },
+            ReportingHmacSecret = "reportingHmacSecret", reporting_hmac_secret: Option<String> {
+                kind: Kind::Text { min_chars: 16, max_chars: 256 }, enforcement: false,
+                title: "Reporting secret",
+                description: "The HMAC-SHA256 key that signs event batches (16 to 256 characters). \
+                    Required with a reporting endpoint.",
+                example: r#""change-me-0123456789abcdef""#,
+            },
+            ReportingBatchSize = "reportingBatchSize", reporting_batch_size: u32 {
+                kind: int(1, 500, 50), enforcement: false,
+                title: "Reporting batch size",
+                description: "Events per report (1 to 500). Default: 50.",
+                example: "100",
+            },
+            EventLogSize = "eventLogSize", event_log_size: u32 {
+                kind: int(100, 10_000, 1000), enforcement: false,
+                title: "Event log size",
+                description: "Security events kept in the browser (100 to 10000). Default: 1000.",
+                example: "2000",
+            },
+            Locale = "locale", locale: Locale {
+                kind: Kind::Choice { values: Locale::IDS, default: Locale::Auto.id() }, enforcement: false,
+                title: "Language",
+                description: "\"auto\" (browser language, default), \"en\" or \"fr\".",
+                example: r#""auto""#,
+            },
+        }
+    };
+}
+pub(super) use with_settings_table;
+
+/// Generates [`Key`] and [`SPECS`] from the rows of [`with_settings_table`].
+macro_rules! define_keys {
+    ($(
+        $variant:ident = $name:literal, $field:ident: $ty:ty {
+            kind: $kind:expr, enforcement: $enforcement:literal,
+            title: $title:literal, description: $description:literal, example: $example:literal $(,)?
+        }
+    ),* $(,)?) => {
+        /// A setting, named as in JSON (`idleTimeoutMinutes`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum Key {
+            $(#[serde(rename = $name)] $variant,)*
+        }
+
+        impl Key {
+            /// Every key, in schema order.
+            pub const ALL: &'static [Key] = &[$(Key::$variant),*];
+
+            /// The JSON name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Key::$variant => $name,)*
+                }
+            }
+
+            /// The key with this JSON name (exact, case-sensitive).
+            pub fn from_name(name: &str) -> Option<Key> {
+                match name {
+                    $($name => Some(Key::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+
+        /// Every setting, in [`Key::ALL`] order.
+        pub static SPECS: &[Spec] = &[$(
+            Spec {
+                key: Key::$variant,
+                title: $title,
+                description: $description,
+                kind: $kind,
+                enforcement: $enforcement,
+                example: $example,
+            },
+        )*];
+    };
+}
+
+with_settings_table!(define_keys);
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Key {
+    /// Keys whose values are secrets: never shown in errors, logs or exports.
+    pub fn is_secret(self) -> bool {
+        matches!(self, Key::ReportingHmacSecret)
+    }
+
+    /// This key's row in [`SPECS`].
+    pub fn spec(self) -> &'static Spec {
+        // SPECS is in `Key::ALL` order (both come from the same rows); `spec_table_is_complete`
+        // checks it.
+        &SPECS[self as usize]
+    }
+}
+
+/// The type and range of a setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Kind {
+    Bool {
+        default: bool,
+    },
+    /// An integer in `min..=max`.
+    Int {
+        min: i64,
+        max: i64,
+        default: i64,
+    },
+    /// One of a few strings.
+    Choice {
+        values: &'static [&'static str],
+        default: &'static str,
+    },
+    /// An optional string of `min_chars..=max_chars` characters; empty or `null` means unset.
+    #[serde(rename_all = "camelCase")]
+    Text {
+        min_chars: usize,
+        max_chars: usize,
+    },
+    /// An optional `https://` URL; empty or `null` means unset.
+    HttpsUrl,
+    /// Host patterns (`crm.acme.com`, `*.crm.acme.com`).
+    HostList,
+    /// Ids from the built-in catalog.
+    CrmIdList,
+    /// Self-hosted CRMs: host patterns, or `{ "name", "hosts", "logoutUrl" }` objects.
+    CrmList,
+}
+
+/// One row of the key table.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Spec {
+    pub key: Key,
+    pub title: &'static str,
+    pub description: &'static str,
+    #[serde(flatten)]
+    pub kind: Kind,
+    /// A security control: an invalid value falls back to the protective default, and managed
+    /// policy locks it.
+    pub enforcement: bool,
+    /// A realistic value (JSON text) for templates and documentation.
+    pub example: &'static str,
+}
+
+const fn int(min: i64, max: i64, default: i64) -> Kind {
+    Kind::Int { min, max, default }
+}
