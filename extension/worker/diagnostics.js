@@ -1,7 +1,7 @@
 // Hooks for the end-to-end suite and the benchmarks, present only in a build with the
 // `diagnostics` feature; callable from the worker's own realm only (pages cannot reach it).
 import { handle, ready, run, wasm } from './core.js';
-import { navigationsHandled } from './events.js';
+import { lastNavigation, navigationsHandled } from './events.js';
 
 const { alarms, phishScriptId } = globalThis.crmGuardProtocol;
 const page = (message) => handle({ type: 'message', message, sender: { extensionPage: true } });
@@ -15,6 +15,7 @@ if (typeof wasm.debugPanic === 'function') {
     evaluateUrl: (url, findings) => ready.then(() => wasm.evaluateUrl(url, findings)),
     settings: () => page({ type: 'settings' }),
     navigationsHandled: (tabId) => navigationsHandled.get(tabId) ?? 0,
+    lastNavigation: (tabId) => lastNavigation.get(tabId) ?? null,
     debugPanic: (tabId) => run('debug panic', tabId, () => wasm.debugPanic(`tab ${tabId}`)).catch(() => undefined),
   };
   ready.then(() => { self.crmGuard.readyAt = performance.now(); });

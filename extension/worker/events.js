@@ -4,8 +4,10 @@ import { handle } from './core.js';
 
 const main = (d) => d.frameId === 0 && d.tabId >= 0;
 
-/** Committed navigations handled per tab in this worker's life (a sync point for tests). */
+/** Committed navigations handled per tab in this worker's life (a sync point for tests), and
+ * for the last one, when it committed and when its badge was painted (epoch ms). */
 export const navigationsHandled = new Map();
+export const lastNavigation = new Map();
 
 // Every worker start: the idle machine reconciles, policy starts loading in the background.
 handle({ type: 'wake' });
@@ -19,7 +21,9 @@ chrome.webNavigation.onBeforeNavigate.addListener((d) => {
 chrome.webNavigation.onCommitted.addListener((d) => {
   if (!main(d)) return;
   handle({ type: 'navigationCommitted', tabId: d.tabId, url: d.url }).then(() => {
-    if (!d.url.startsWith('about:')) navigationsHandled.set(d.tabId, (navigationsHandled.get(d.tabId) ?? 0) + 1);
+    if (d.url.startsWith('about:')) return;
+    navigationsHandled.set(d.tabId, (navigationsHandled.get(d.tabId) ?? 0) + 1);
+    lastNavigation.set(d.tabId, { committedAt: d.timeStamp, paintedAt: Date.now() });
   });
 });
 const updated = (d) => {

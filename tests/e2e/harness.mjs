@@ -44,13 +44,15 @@ export async function launch({
   extraArgs = [],
   swTimeoutMs = 10_000,
   launchOptions = {},
+  // A profile to reuse (a browser restarted on the same profile); kept on close.
+  profileDir = null,
 } = {}) {
   if (extensionDir) {
     await fs.access(path.join(extensionDir, 'manifest.json')).catch(() => {
       throw new Error(`no extension at ${extensionDir} (manifest.json missing)`);
     });
   }
-  const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'crm-guard-profile-'));
+  const userDataDir = profileDir ?? await fs.mkdtemp(path.join(os.tmpdir(), 'crm-guard-profile-'));
   const args = [
     ...(extensionDir ? [`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`] : []),
     ...BASE_ARGS,
@@ -67,7 +69,7 @@ export async function launch({
       ...launchOptions,
     });
   } catch (err) {
-    await fs.rm(userDataDir, { recursive: true, force: true });
+    if (!profileDir) await fs.rm(userDataDir, { recursive: true, force: true });
     throw err;
   }
 
@@ -305,7 +307,7 @@ export async function launch({
 
     async close() {
       await context.close().catch(() => {});
-      await fs.rm(userDataDir, { recursive: true, force: true, maxRetries: 3 });
+      if (!profileDir) await fs.rm(userDataDir, { recursive: true, force: true, maxRetries: 3 });
     },
   };
 
