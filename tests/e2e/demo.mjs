@@ -44,7 +44,7 @@ function table(rows) {
 }
 
 async function main() {
-  const extensionDir = path.resolve(option('--extension', path.join(DIST, 'extension')));
+  const extensionDir = path.resolve(option('--extension', path.join(DIST, 'extension-diagnostics')));
   const outDir = path.resolve(option('--out', path.join(DIST, 'demo')));
   const headless = process.argv.includes('--headless') || !process.env.DISPLAY;
 

@@ -16,7 +16,7 @@ import { chromium } from 'playwright-core';
 import { startTestbed } from '../testbed/server.mjs';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** Where `cargo xtask build` put the extension (`$CRM_GUARD_DIST`, default `dist/`). */
+/** Where `cargo xtask` puts the builds (`$CRM_GUARD_DIST`, default `dist/`); the suite loads the diagnostics build. */
 export const DIST = process.env.CRM_GUARD_DIST ?? path.join(REPO, 'dist');
 export const CHROMIUM = process.env.CRM_GUARD_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -38,7 +38,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  *          extraArgs?: string[], swTimeoutMs?: number}} [opts]
  */
 export async function launch({
-  extensionDir = path.join(DIST, 'extension'),
+  extensionDir = path.join(DIST, 'extension-diagnostics'),
   headless = true,
   testbed,
   extraArgs = [],
@@ -379,7 +379,7 @@ async function withCdp(context, fn) {
  */
 export async function extensionVariant(edit) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crm-guard-variant-'));
-  await fs.cp(path.join(DIST, 'extension'), dir, { recursive: true });
+  await fs.cp(path.join(DIST, 'extension-diagnostics'), dir, { recursive: true });
   const file = path.join(dir, 'manifest.json');
   const manifest = JSON.parse(await fs.readFile(file, 'utf8'));
   edit(manifest);

@@ -141,7 +141,7 @@ describe('walking skeleton', () => {
 });
 
 describe('tabs open before the extension started', () => {
-  test('get their badge when the extension is installed', async () => {
+  test('get their badge when the extension (the shipped build, no test hooks) is installed', async () => {
     const testbed = await startTestbed();
     // A browser without the extension, with a CRM tab already open; then the extension is
     // installed into the running browser (CDP Extensions.loadUnpacked), with no navigation after.

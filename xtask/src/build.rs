@@ -27,47 +27,78 @@ pub fn zip_path() -> Result<PathBuf> {
     Ok(dist().join(format!("crm-guard-{version}.zip")))
 }
 
-/// Builds `dist/extension/` and the zip.
-pub fn extension() -> Result<()> {
+/// Which build of the extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// What ships: `dist/extension/` and the zip. No test hooks.
+    Shipped,
+    /// The e2e suite's, the benchmarks' and the demo's: `dist/extension-diagnostics/`, with the
+    /// `diagnostics` feature (debugPanic, trapScorer, bench hooks). Never zipped.
+    Diagnostics,
+}
+
+impl Variant {
+    pub fn dir(self) -> PathBuf {
+        match self {
+            Variant::Shipped => dist().join("extension"),
+            Variant::Diagnostics => dist().join("extension-diagnostics"),
+        }
+    }
+}
+
+/// Builds one variant of the extension (and the zip for the shipped one).
+pub fn extension(variant: Variant) -> Result<()> {
     let root = root();
-    run(Command::new("cargo")
-        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", WASM_CRATE])
-        .args(["--features", "diagnostics"])
-        .current_dir(&root))?;
+    let mut cargo = Command::new("cargo");
+    cargo.args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", WASM_CRATE]);
+    if variant == Variant::Diagnostics {
+        cargo.args(["--features", "diagnostics"]);
+    }
+    run(cargo.current_dir(&root))?;
     let target_dir =
         std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    let raw = target_dir.join(format!("wasm32-unknown-unknown/release/{WASM_FILE}.wasm"));
-    let out = dist().join("extension");
-    let wasm_dir = out.join("wasm");
-    let final_wasm = wasm_dir.join(format!("{WASM_FILE}_bg.wasm"));
-
-    // wasm-bindgen + wasm-opt take ~20 s: skip them when the raw module has not changed.
-    let stale = match (std::fs::metadata(&raw), std::fs::metadata(&final_wasm)) {
-        (Ok(r), Ok(f)) => r.modified()? > f.modified()?,
-        _ => true,
-    };
+    let built = target_dir.join(format!("wasm32-unknown-unknown/release/{WASM_FILE}.wasm"));
+    // Both variants come out at the same path: keep each one's own copy.
+    let cache = target_dir.join(format!("crm-guard-wasm-opt-{variant:?}").to_lowercase());
+    std::fs::create_dir_all(&cache)?;
+    let raw = cache.join(format!("{WASM_FILE}.raw.wasm"));
+    let fresh_build = std::fs::read(&built)?;
+    let stale = std::fs::read(&raw).ok().as_deref() != Some(&fresh_build[..])
+        || !cache.join(format!("{WASM_FILE}_bg.wasm")).exists();
+    let out = variant.dir();
     if out.exists() {
         std::fs::remove_dir_all(&out).with_context(|| format!("cleaning {}", out.display()))?;
     }
-    let cache = target_dir.join("crm-guard-wasm-opt");
-    if stale || !cache.join(format!("{WASM_FILE}_bg.wasm")).exists() {
-        std::fs::create_dir_all(&cache)?;
+    // wasm-bindgen + wasm-opt take ~20 s: skip them when the raw module has not changed.
+    if stale {
         run(Command::new("wasm-bindgen")
             // The reset function lets the worker replace an instance that trapped.
             .args(["--target", "web", "--no-typescript", "--experimental-reset-state-function", "--out-dir"])
             .arg(&cache)
-            .arg(&raw))?;
+            .arg(&built))?;
         let opt = root.join("tests/node_modules/.bin/wasm-opt");
         let bg = cache.join(format!("{WASM_FILE}_bg.wasm"));
         run(Command::new(opt).arg("-Oz").arg(&bg).arg("-o").arg(&bg))?;
+        // The stamp last: an interrupted run does it all again.
+        std::fs::write(&raw, &fresh_build)?;
     }
     crate::codegen::write()?;
     copy_dir(&root.join("extension"), &out)?;
     std::fs::copy(root.join("manifest.json"), out.join("manifest.json"))?;
     write_static_rules(&out)?;
-    copy_dir(&cache, &wasm_dir)?;
-    pack_zip(&out, &zip_path()?)?;
-    eprintln!("built {} and {}", out.display(), zip_path()?.display());
+    let wasm_dir = out.join("wasm");
+    std::fs::create_dir_all(&wasm_dir)?;
+    for name in [format!("{WASM_FILE}_bg.wasm"), format!("{WASM_FILE}.js")] {
+        std::fs::copy(cache.join(&name), wasm_dir.join(&name))?;
+    }
+    if variant == Variant::Shipped {
+        let glue = std::fs::read_to_string(wasm_dir.join(format!("{WASM_FILE}.js")))?;
+        anyhow::ensure!(!glue.contains("debugPanic"), "the shipped build has test hooks");
+        pack_zip(&out, &zip_path()?)?;
+        eprintln!("built {} and {}", out.display(), zip_path()?.display());
+    } else {
+        eprintln!("built {}", out.display());
+    }
     Ok(())
 }
 

@@ -18,6 +18,8 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
+use build::Variant;
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cmd = args.first().map(String::as_str).unwrap_or("help");
@@ -25,18 +27,19 @@ fn main() -> Result<()> {
     match cmd {
         "build" => {
             setup::ensure_build_tools()?;
-            build::extension()?;
+            build::extension(Variant::Shipped)?;
         }
         "run" => {
             setup::ensure_all()?;
-            build::extension()?;
+            build::extension(Variant::Diagnostics)?;
             run_demo(rest)?;
         }
         "test" => test(rest)?,
         "codegen" => codegen::write()?,
         "bench" => {
             setup::ensure_all()?;
-            build::extension()?;
+            build::extension(Variant::Shipped)?;
+            build::extension(Variant::Diagnostics)?;
             bench()?;
         }
         _ => {
@@ -106,8 +109,9 @@ fn test(rest: &[String]) -> Result<()> {
         .args(["test", "--release", "--target", "wasm32-unknown-unknown", "-p", "crm-guard-wasm", "--features", "diagnostics"])
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
         .current_dir(root()))?;
-    // 3. The WASM artefact, then the real browser.
-    build::extension()?;
+    // 3. The shipped artefact (checked free of test hooks), the e2e suite's, then the real browser.
+    build::extension(Variant::Shipped)?;
+    build::extension(Variant::Diagnostics)?;
     let mut args = vec!["--test", "--test-concurrency=1", "--test-reporter=spec"];
     let files: Vec<String> = if rest.is_empty() {
         e2e_files()?
