@@ -229,8 +229,9 @@ describe('password strength meter', () => {
     await page.locator('#password').press('x');
     const m = await waitMeter(page, (x) => x.bar?.['aria-valuetext'] === 'strength unavailable', 'unavailable');
     assert.equal(m.bar['aria-valuenow'], '0');
-    // The next keystroke scores again (the instance survived or was re-created).
+    // The next keystroke scores again: the trapped instance was replaced.
     await page.locator('#password').press('y');
+    await waitMeter(page, (x) => ['strong', 'good'].includes(x.bar?.['aria-valuetext']), 'scored again after the trap');
     await page.close();
   });
 

@@ -127,7 +127,7 @@ describe('walking skeleton', () => {
     assert.equal((await b.badge(tabId)).text, '');
   });
 
-  test('a panic in WASM is reported with context and leaves no stale badge', async () => {
+  test('a panic in WASM is reported with context, leaves no stale badge, and the instance is replaced', async () => {
     const { tabId } = await b.openTab(SF);
     await b.waitForBadge(tabId, (x) => x.text === 'OK');
     const before = b.swConsole.length;
@@ -137,6 +137,9 @@ describe('walking skeleton', () => {
     const logged = b.swConsole.slice(before).map((m) => m.text).join('\n');
     assert.match(logged, /panic in WASM core: .*deliberate panic for testing \(tab \d+\)/s);
     assert.match(logged, /debug panic failed for tab \d+/);
+    // A fresh instance handles the next event: a new CRM tab gets its badge.
+    const again = await b.openTab(`${SF}?after-panic`);
+    assert.equal((await b.waitForBadge(again.tabId, (x) => x.text === 'OK')).text, 'OK');
   });
 });
 

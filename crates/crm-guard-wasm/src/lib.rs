@@ -30,7 +30,7 @@ thread_local! {
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         let msg = info.to_string();
-        web_sys::console::error_1(&format!("[crm-guard] panic in WASM: {msg}").into());
+        web_sys::console::error_1(&format!("[crm-guard] panic in WASM core: {msg}").into());
         LAST_PANIC.with(|p| *p.borrow_mut() = Some(msg));
     }));
 }
