@@ -194,3 +194,24 @@ fn wasm_binding_decides_nothing() {
     }
     assert!(total <= 850, "crm-guard-wasm has {total} lines: move logic into the engine");
 }
+
+/// Every message type the extension's JS sends is one the engine knows (or one the engine sends
+/// to content scripts): JS and Rust cannot drift apart on a name.
+#[test]
+fn js_message_types_are_the_protocols() {
+    use crm_guard_engine::protocol::MESSAGES;
+    let to_content = ["idleWarning", "idleCancel", "idleLogout"];
+    let mut unknown = Vec::new();
+    for f in files("extension", &[".js"]) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (i, _) in text.match_indices("({ type: '") {
+            let rest = &text[i + 10..];
+            let name = &rest[..rest.find('\'').unwrap_or(0)];
+            let worker_event = f.starts_with(root().join("extension/worker"));
+            if !worker_event && !MESSAGES.iter().any(|(t, _)| *t == name) && !to_content.contains(&name) {
+                unknown.push(format!("{}: {name}", f.display()));
+            }
+        }
+    }
+    assert!(unknown.is_empty(), "message types unknown to crm_guard_engine::protocol::MESSAGES:\n{}", unknown.join("\n"));
+}
