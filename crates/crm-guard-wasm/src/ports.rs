@@ -82,17 +82,13 @@ impl Storage for Chrome {
     }
 }
 
-fn color(c: [u8; 4]) -> Value {
-    json!(c)
-}
-
 impl Action for Chrome {
     async fn paint(&self, tab_id: i32, badge: Option<&Badge>) -> PortResult<()> {
         use chrome::action::*;
         match badge {
             Some(b) => {
-                call_p(set_badge_background_color(&js(&json!({ "tabId": tab_id, "color": color(b.color) }))?)).await?;
-                call_p(set_badge_text_color(&js(&json!({ "tabId": tab_id, "color": color(b.text_color) }))?)).await?;
+                call_p(set_badge_background_color(&js(&json!({ "tabId": tab_id, "color": b.color }))?)).await?;
+                call_p(set_badge_text_color(&js(&json!({ "tabId": tab_id, "color": b.text_color }))?)).await?;
                 call_p(set_title(&js(&json!({ "tabId": tab_id, "title": b.title }))?)).await?;
                 // Text last: a reader polling the badge sees the level once colour and title are set.
                 call_p(set_badge_text(&js(&json!({ "tabId": tab_id, "text": b.text }))?)).await?;
