@@ -44,31 +44,18 @@
     true,
   );
 
+  const NOTICE_CSS = `
+    .box { position: fixed; z-index: 2147483647; top: 16px; right: 16px; max-width: 420px; padding: 14px 16px;
+      background: #fff; color: #1b1b1b; border: 2px solid #c62828; border-radius: 8px;
+      font: 14px system-ui, sans-serif; box-shadow: 0 4px 16px rgba(0,0,0,.25); }
+    strong { display: block; margin-bottom: 6px; color: #c62828; }
+    p { margin: 0 0 10px; }`;
   let notice = null;
   function showNotice() {
     if (notice?.isConnected) return;
-    notice = document.createElement('crm-guard-notice');
-    const root = notice.attachShadow({ mode: 'closed' });
-    const box = document.createElement('div');
-    box.setAttribute('role', 'alert');
-    box.style.cssText =
-      'position:fixed;z-index:2147483647;top:16px;right:16px;max-width:420px;padding:14px 16px;' +
-      'background:#fff;color:#1b1b1b;border:2px solid #c62828;border-radius:8px;' +
-      'font:14px system-ui,sans-serif;box-shadow:0 4px 16px rgba(0,0,0,.25)';
-    const title = document.createElement('strong');
-    title.textContent = chrome.i18n.getMessage('formBlocked_title');
-    title.style.cssText = 'display:block;margin-bottom:6px;color:#c62828';
-    const body = document.createElement('p');
-    body.textContent = chrome.i18n.getMessage('formBlocked_body');
-    body.style.cssText = 'margin:0 0 10px';
-    const close = document.createElement('button');
-    close.type = 'button';
-    close.textContent = chrome.i18n.getMessage('formBlocked_dismiss');
-    close.addEventListener('click', (ev) => {
-      if (ev.isTrusted) notice.remove();
-    });
-    box.append(title, body, close);
-    root.append(box);
+    const { msg } = crmGuardUi;
+    notice = crmGuardUi.notice({ tag: 'crm-guard-notice', css: NOTICE_CSS, title: msg('formBlocked_title'),
+      body: msg('formBlocked_body'), dismiss: msg('formBlocked_dismiss') });
     document.documentElement.append(notice);
   }
 

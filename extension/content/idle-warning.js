@@ -5,15 +5,14 @@
 // layer, styles through CSSOM (no inline <style>, nothing for the page's CSP to report), the host
 // re-attached if removed, and only trusted clicks count.
 (() => {
-  const t = (key, subs) => chrome.i18n.getMessage(key, subs);
+  const { msg: t, el } = crmGuardUi;
   let host = null;
   let dialog = null;
-  let timer = null;
   let deadline = 0;
   let crmName = '';
   let tick = null;
   let lastPing = 0;
-  let observer = null;
+  let guard = null; // re-attaches the host while a warning is due
 
   const CSS = `
     dialog { font: 15px/1.4 system-ui, sans-serif; color: #1b1b1b; background: #fff; border: 3px solid #c62828;
@@ -26,56 +25,40 @@
       background: #1e7e34; color: #fff; cursor: pointer; }
     button:focus-visible { outline: 3px solid #0b57d0; outline-offset: 2px; }`;
 
-  function pin(el) {
-    // CSSOM, important: a page stylesheet cannot override it (the attribute observer resets it).
-    for (const [k, v] of [['display', 'block'], ['visibility', 'visible'], ['opacity', '1'],
-      ['position', 'static'], ['width', '0'], ['height', '0'], ['overflow', 'visible'], ['pointer-events', 'auto']]) {
-      el.style.setProperty(k, v, 'important');
-    }
-  }
+  // The host stays in the page's layout at zero size; pinned so a page stylesheet cannot hide it.
+  const HOST_STYLE = [['display', 'block'], ['visibility', 'visible'], ['opacity', '1'], ['position', 'static'],
+    ['width', '0'], ['height', '0'], ['overflow', 'visible'], ['pointer-events', 'auto']];
 
   function build() {
-    host = document.createElement('div');
-    pin(host);
-    const root = host.attachShadow({ mode: 'closed' });
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(CSS);
-    root.adoptedStyleSheets = [sheet];
-    dialog = document.createElement('dialog');
+    const ui = crmGuardUi.shadowHost({ css: CSS, hostStyle: HOST_STYLE });
+    host = ui.host;
+    dialog = el('dialog');
     dialog.setAttribute('role', 'alertdialog');
     dialog.setAttribute('aria-modal', 'true');
     dialog.setAttribute('aria-labelledby', 'title');
     dialog.setAttribute('aria-describedby', 'body countdown');
-    const h = document.createElement('h2');
+    const h = el('h2');
     h.id = 'title';
-    const body = document.createElement('p');
+    const body = el('p');
     body.id = 'body';
-    const countdown = document.createElement('p');
+    const countdown = el('p', 'timer');
     countdown.id = 'countdown';
     countdown.setAttribute('role', 'timer');
     countdown.setAttribute('aria-live', 'off');
-    countdown.className = 'timer';
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.textContent = t('idleWarningStay');
-    button.addEventListener('click', (e) => {
-      // Only a real click or key press counts; element.click() and dispatchEvent are untrusted.
-      if (e.isTrusted) stay();
-    });
+    const button = crmGuardUi.button(t('idleWarningStay'), stay);
+    const stayIfTrusted = crmGuardUi.onTrusted(stay);
     dialog.addEventListener('cancel', (e) => {
       e.preventDefault();
-      if (e.isTrusted) stay(); // Escape from the user: someone is there.
+      stayIfTrusted(e); // Escape from the user: someone is there.
     });
     dialog.addEventListener('close', () => {
       if (deadline) queueMicrotask(open);
     });
     dialog.append(h, body, countdown, button);
-    root.append(dialog);
+    ui.root.append(dialog);
     host._parts = { h, body, countdown, button };
-    observer = new MutationObserver(() => {
-      if (!deadline) return;
-      if (!host.isConnected) open();
-      pin(host);
+    guard = crmGuardUi.keepAttached(ui, () => {
+      if (deadline) open();
     });
   }
 
@@ -85,8 +68,7 @@
     h.textContent = t('idleWarningTitle');
     body.textContent = t('idleWarningBody', [crmName]);
     if (!host.isConnected) (document.documentElement ?? document).append(host);
-    observer.observe(document.documentElement, { childList: true });
-    observer.observe(host, { attributes: true });
+    guard.watch();
     if (!dialog.open) {
       dialog.showModal();
       button.focus();
@@ -121,7 +103,7 @@
     deadline = 0;
     clearInterval(tick);
     tick = null;
-    observer?.disconnect();
+    guard?.stop();
     if (dialog?.open) dialog.close();
     host?.remove();
   }

@@ -139,6 +139,39 @@ describe('HTTPS enforcement and network findings', () => {
     await page.close();
   });
 
+  test('the form explanation is dismissed only by a trusted click on its button', async () => {
+    await setOptions({ httpsExceptionHosts: [HTTP_CRM_HOST] });
+    assert.equal(await b.message({ type: 'network.continueHttp', url: `http://${HTTP_CRM_HOST}/` }), `http://${HTTP_CRM_HOST}/`);
+    const { page } = await b.openTab(`http://${HTTP_CRM_HOST}/`);
+    await page.evaluate(() => document.body.insertAdjacentHTML('beforeend',
+      '<form method="post" action="/web/login" id="f"><button id="go">Send</button></form>'));
+    await page.click('#go');
+    await page.waitForFunction(() => document.querySelector('crm-guard-notice') !== null);
+    const shown = () => page.evaluate(() => document.querySelector('crm-guard-notice')?.isConnected === true);
+    const cdp = await b.context.newCDPSession(page);
+    try {
+      const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
+      const find = (n, want) => (want(n) ? n : [...(n.children ?? []), ...(n.shadowRoots ?? [])].map((c) => find(c, want)).find(Boolean));
+      const button = find(find(root, (n) => n.localName === 'crm-guard-notice'), (n) => n.localName === 'button');
+      // Page code holding the button (handed over through CDP, in the main world): untrusted, ignored.
+      const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: button.backendNodeId });
+      await cdp.send('Runtime.callFunctionOn', {
+        objectId: object.objectId,
+        functionDeclaration: 'function () { this.click(); this.dispatchEvent(new MouseEvent("click", { bubbles: true })); }',
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(await shown(), true, 'untrusted clicks leave it in place');
+      // A user's click on the button.
+      const { model } = await cdp.send('DOM.getBoxModel', { backendNodeId: button.backendNodeId });
+      const q = model.content;
+      await page.mouse.click((q[0] + q[4]) / 2, (q[1] + q[5]) / 2);
+      await page.waitForFunction(() => document.querySelector('crm-guard-notice') === null);
+    } finally {
+      await cdp.detach().catch(() => {});
+    }
+    await page.close();
+  });
+
   test('mixed content from the DOM: active → at risk, passive → warning, with popup lines', async () => {
     const { page, tabId } = await b.openTab(`${SF}/mixed-active`);
     assert.deepEqual((await b.waitForBadge(tabId, (x) => x.text === '!!')).color, RED);

@@ -172,6 +172,40 @@ describe('password strength meter', () => {
     await page.close();
   });
 
+  test('the content scripts\' shared objects live in CRM Guard\'s isolated world only: frozen, not replaceable, unseen by the page', async () => {
+    const { page } = await b.openTab(`${SF}/signup`);
+    await page.locator('#password').pressSequentially(WEAK);
+    await waitMeter(page, (m) => m.bar?.['aria-valuetext']?.includes('weak'), 'meter');
+    assert.deepEqual(await page.evaluate(() => [typeof crmGuardUi, typeof crmGuardPw, typeof __crmGuardPwTimings]),
+      ['undefined', 'undefined', 'undefined'], 'the page sees none of them');
+    const cdp = await b.context.newCDPSession(page);
+    try {
+      const worlds = [];
+      cdp.on('Runtime.executionContextCreated', ({ context }) => worlds.push(context));
+      await cdp.send('Runtime.enable');
+      const world = await poll(() => worlds.find((c) => c.auxData?.type === 'isolated' && c.name === 'CRM Guard'),
+        'CRM Guard isolated world');
+      const { result } = await cdp.send('Runtime.evaluate', {
+        contextId: world.id, returnByValue: true,
+        expression: `(() => {
+          const ui = crmGuardUi;
+          const d = Object.getOwnPropertyDescriptor(globalThis, 'crmGuardUi');
+          const p = Object.getOwnPropertyDescriptor(globalThis, 'crmGuardPw');
+          try { globalThis.crmGuardUi = {}; } catch {}
+          try { ui.msg = () => 'x'; } catch {}
+          return { frozen: Object.isFrozen(ui), uiWritable: d.writable, uiConfigurable: d.configurable,
+            pwWritable: p.writable, pwConfigurable: p.configurable, same: crmGuardUi === ui,
+            msg: crmGuardUi.msg('password_meterName'), timings: __crmGuardPwTimings.keys.size > 0 };
+        })()`,
+      });
+      assert.deepEqual(result.value, { frozen: true, uiWritable: false, uiConfigurable: false, pwWritable: false,
+        pwConfigurable: false, same: true, msg: 'Password strength', timings: true });
+    } finally {
+      await cdp.detach().catch(() => {});
+    }
+    await page.close();
+  });
+
   test('block mode: a weak password never reaches the server (button, Enter, form.submit()); a strong one does', async () => {
     await setOptions(b, { passwordMode: 'block' });
     try {

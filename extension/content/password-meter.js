@@ -1,0 +1,135 @@
+// CRM Guard password meter (after password-detect.js, same isolated world). Scores in the worker
+// (WASM), never here: every keystroke in a new-password field sends {seq, password}; only the
+// latest reply is shown. The meter lives in a CLOSED shadow root: page scripts cannot read it.
+(() => {
+  'use strict';
+  const pw = globalThis.crmGuardPw;
+  if (!pw?.claim('meter')) return;
+  const { msg, el } = crmGuardUi;
+  const { fields, send, timings, MAX_TEXT } = pw;
+  let seq = 0;
+
+  const timing = (s) => {
+    let t = timings.keys.get(s);
+    if (!t) {
+      if (timings.keys.size >= 500) timings.keys.delete(timings.keys.keys().next().value);
+      timings.keys.set(s, (t = { seq: s }));
+    }
+    return t;
+  };
+
+  function userValues(field) {
+    return pw.userFields(pw.container(field)).map((i) => i.value).filter(Boolean).slice(0, 4).map((v) => v.slice(0, MAX_TEXT));
+  }
+
+  function onInput(e) {
+    const t0 = performance.now();
+    requestScore(e.currentTarget);
+    Object.assign(timing(seq), { inputAt: e.timeStamp, handlerMs: performance.now() - t0 });
+  }
+
+  pw.newPasswordField = (field) => {
+    field.addEventListener('input', onInput);
+    if (field.value) requestScore(field);
+  };
+
+  async function requestScore(field) {
+    const state = fields.get(field);
+    if (!state) return;
+    const value = field.value;
+    const mySeq = ++seq;
+    state.seq = mySeq;
+    const reply = await send({ type: 'pwScore', seq: mySeq, password: value, values: userValues(field) });
+    if (!reply || reply.stale || state.seq !== mySeq) return; // a newer keystroke is on its way
+    state.judged = { value, view: reply };
+    state.shownSeq = mySeq;
+    const t0 = performance.now();
+    render(field, state, reply);
+    const t1 = performance.now();
+    Object.assign(timing(mySeq), { renderedAt: t1, renderMs: t1 - t0 });
+  }
+  pw.requestScore = requestScore;
+
+  const CSS = `
+:host { all: initial; display: block; box-sizing: border-box; margin: 4px 0 8px; font: 12px/1.4 system-ui, sans-serif; color: #1b1b1b; }
+.m { user-select: none; -webkit-user-select: none; }
+.bar { display: grid; grid-template-columns: repeat(4, 1fr); gap: 3px; height: 6px; margin-bottom: 3px; }
+.bar i { background: #d6d6d6; border-radius: 2px; }
+.m[data-level="1"] .bar i:nth-child(-n+1) { background: #c62828; }
+.m[data-level="2"] .bar i:nth-child(-n+2) { background: #e07000; }
+.m[data-level="3"] .bar i:nth-child(-n+3) { background: #5d8f00; }
+.m[data-level="4"] .bar i:nth-child(-n+4) { background: #1e7e34; }
+.label { font-weight: 600; }
+.blocked { color: #b00020; font-weight: 600; }
+.blocked:empty, .warn:empty, .tips:empty, .time:empty { display: none; }
+ul { margin: 2px 0 0; padding-left: 18px; }
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+`;
+
+  function meterFor(field, state) {
+    if (state.meter?.host.isConnected && state.meter.host.previousElementSibling === field) return state.meter;
+    state.meter?.host.remove();
+    const { host, root } = crmGuardUi.shadowHost({ kind: 'meter', css: CSS });
+    host.id = `crm-guard-pw-${Math.random().toString(36).slice(2, 10)}`;
+    const m = el('div', 'm');
+    // The bar is the progressbar (its value text is what it announces); the texts below it are
+    // siblings, so they are part of the field's description too.
+    const bar = el('div', 'bar');
+    bar.setAttribute('role', 'progressbar');
+    bar.setAttribute('aria-valuemin', '0');
+    bar.setAttribute('aria-valuemax', '4');
+    bar.setAttribute('aria-label', msg('password_meterName'));
+    bar.append(...Array.from({ length: 4 }, () => el('i')));
+    const [label, time, blocked, warn, tips] = [['div', 'label'], ['div', 'time'], ['div', 'blocked'], ['div', 'warn'], ['ul', 'tips']]
+      .map(([tag, cls]) => el(tag, cls));
+    blocked.setAttribute('role', 'alert');
+    m.append(bar, label, time, blocked, warn, tips);
+    root.append(m);
+    field.after(host);
+    // The field's description is the host (same tree as the field); its text comes from this
+    // closed shadow root, which assistive technology reads and page scripts cannot.
+    const described = (field.getAttribute('aria-describedby') ?? '').split(/\s+/).filter((id) => id && !id.startsWith('crm-guard-pw-'));
+    field.setAttribute('aria-describedby', [...described, host.id].join(' '));
+    const follow = () => {
+      const w = field.getBoundingClientRect().width;
+      if (w > 0) host.style.setProperty('width', `${Math.max(w, 160)}px`, 'important');
+    };
+    const ro = new ResizeObserver(follow);
+    ro.observe(field);
+    follow();
+    state.meter = { host, m, bar, label, time, blocked, warn, tips, ro };
+    return state.meter;
+  }
+
+  function crackTime(seconds) {
+    if (!(seconds >= 1)) return msg('password_time_instant');
+    const units = [['centuries', 3155692600], ['years', 31556926], ['months', 2629744], ['days', 86400], ['hours', 3600], ['minutes', 60], ['seconds', 1]];
+    for (const [unit, s] of units) {
+      if (seconds >= s) return msg(`password_time_${unit}`, [String(Math.round(seconds / s))]);
+    }
+    return msg('password_time_instant');
+  }
+
+  function reasonsText(view) {
+    return (view.reasons ?? []).map((r) =>
+      r.type === 'tooShort' ? msg('password_reason_tooShort', [String(r.min)])
+        : r.type === 'tooWeak' ? msg('password_reason_tooWeak', [msg(`password_label_${['veryWeak', 'weak', 'fair', 'good', 'strong'][r.minScore]}`)])
+          : msg('password_reason_unavailable')).join(' ');
+  }
+
+  function render(field, state, view, blockedNow = false) {
+    const mt = meterFor(field, state);
+    const labelText = msg(`password_label_${view.label}`);
+    mt.m.dataset.level = String(view.meterLevel);
+    mt.bar.setAttribute('aria-valuenow', String(view.meterLevel));
+    mt.bar.setAttribute('aria-valuetext', labelText);
+    mt.label.textContent = `${msg('password_meterName')}: ${labelText}`;
+    mt.time.textContent = view.score === null || view.label === 'empty' ? '' : msg('password_crackTime', [crackTime(view.crackSeconds)]);
+    mt.warn.textContent = view.warning ? msg(`warning_${view.warning}`) : '';
+    mt.tips.replaceChildren(...(view.suggestions ?? []).map((id) => el('li', '', msg(`suggestion_${id}`))));
+    const why = view.acceptable ? '' : reasonsText(view);
+    mt.blocked.textContent = blockedNow || (view.blockSubmit && field.value && state.blockShown) ? msg('password_blocked', [why]) : '';
+    if (!blockedNow && view.acceptable) state.blockShown = false;
+  }
+  pw.render = render;
+})();
