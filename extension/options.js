@@ -9,10 +9,8 @@ localise();
 
 const send = (msg) => chrome.runtime.sendMessage(msg);
 const $ = (id) => document.getElementById(id);
-const { keys: KEYS, secretKeys } = globalThis.crmGuardProtocol;
+const { keys: KEYS, secretKeys, eventKinds: EVENT_KINDS } = globalThis.crmGuardProtocol;
 const SECRET_KEYS = new Set(secretKeys);
-const EVENT_KINDS = ['httpsUpgradeBlocked', 'findingRaised', 'idleLogout', 'forcedLogout', 'lockLogout',
-  'weakPasswordBlocked', 'passwordReuse', 'phishingAlert', 'policyError'];
 
 let schema = [];
 let renders = 0;

@@ -4,7 +4,7 @@
 // in a closed shadow root the page cannot read or restyle.
 (() => {
   const released = new WeakSet();
-  const MAX_RESOURCES = 200;
+  const MAX_RESOURCES = globalThis.crmGuardProtocol.limits.maxReportedResources;
 
   const send = (report) => chrome.runtime.sendMessage({ type: 'network.page', report });
   // The form's own properties can be shadowed by its fields (`<input name="action">` makes

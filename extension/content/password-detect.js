@@ -18,7 +18,7 @@
 
   const send = (m) => chrome.runtime.sendMessage(m).catch(() => undefined);
   const PW_SELECTOR = 'input[type="password" i]';
-  const MAX_TEXT = 200;
+  const MAX_TEXT = globalThis.crmGuardProtocol.limits.maxFieldText;
 
   // Timings of the last keystrokes (benchmarks read them through CDP in this isolated world; the
   // page cannot): {seq, inputAt, handlerMs, renderedAt, renderMs}, and the last focus time.

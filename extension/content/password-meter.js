@@ -19,7 +19,7 @@
   };
 
   function userValues(field) {
-    return pw.userFields(pw.container(field)).map((i) => i.value).filter(Boolean).slice(0, 4).map((v) => v.slice(0, MAX_TEXT));
+    return pw.userFields(pw.container(field)).map((i) => i.value).filter(Boolean).slice(0, globalThis.crmGuardProtocol.limits.maxUserValues).map((v) => v.slice(0, MAX_TEXT));
   }
 
   function onInput(e) {
@@ -103,8 +103,7 @@ ul { margin: 2px 0 0; padding-left: 18px; }
 
   function crackTime(seconds) {
     if (!(seconds >= 1)) return msg('password_time_instant');
-    const units = [['centuries', 3155692600], ['years', 31556926], ['months', 2629744], ['days', 86400], ['hours', 3600], ['minutes', 60], ['seconds', 1]];
-    for (const [unit, s] of units) {
+    for (const [unit, s] of globalThis.crmGuardProtocol.crackTimeUnits) {
       if (seconds >= s) return msg(`password_time_${unit}`, [String(Math.round(seconds / s))]);
     }
     return msg('password_time_instant');

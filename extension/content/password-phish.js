@@ -48,30 +48,18 @@
     for (const f of e.target.querySelectorAll('input[type="password" i]')) check(f);
   }, true);
 
+  const ALERT_CSS = `
+    .box { font: 14px/1.4 system-ui, sans-serif; background: #b00020; color: #fff; padding: 12px 16px; border-radius: 6px;
+      box-shadow: 0 2px 10px rgba(0,0,0,.4); max-width: 640px; margin: 0 auto; }
+    p { margin: 6px 0; }`;
+  const HOST_STYLE = [['all', 'initial'], ['position', 'fixed'], ['inset', '12px 12px auto 12px'], ['z-index', '2147483647']];
+
   function showAlert(crmName) {
-    const msg = (k) => chrome.i18n.getMessage(k, [crmName]) || k;
+    const { msg } = crmGuardUi;
     alertHost?.remove();
-    alertHost = document.createElement('div');
-    alertHost.dataset.crmGuard = 'phishing-alert';
-    alertHost.style.setProperty('all', 'initial', 'important');
-    alertHost.style.setProperty('position', 'fixed', 'important');
-    alertHost.style.setProperty('inset', '12px 12px auto 12px', 'important');
-    alertHost.style.setProperty('z-index', '2147483647', 'important');
-    const root = alertHost.attachShadow({ mode: 'closed' });
-    const box = document.createElement('div');
-    box.setAttribute('role', 'alert');
-    box.style.cssText = 'font:14px/1.4 system-ui,sans-serif;background:#b00020;color:#fff;padding:12px 16px;border-radius:6px;box-shadow:0 2px 10px rgba(0,0,0,.4);max-width:640px;margin:0 auto';
-    const title = document.createElement('strong');
-    title.textContent = msg('phishing_alert_title');
-    const body = document.createElement('p');
-    body.style.margin = '6px 0';
-    body.textContent = msg('phishing_alert_body');
-    const close = document.createElement('button');
-    close.type = 'button';
-    close.textContent = chrome.i18n.getMessage('phishing_alert_close');
-    close.addEventListener('click', (e) => e.isTrusted && alertHost?.remove());
-    box.append(title, body, close);
-    root.append(box);
+    alertHost = crmGuardUi.notice({ kind: 'phishing-alert', css: ALERT_CSS, hostStyle: HOST_STYLE,
+      title: msg('phishing_alert_title', [crmName]), body: msg('phishing_alert_body', [crmName]),
+      dismiss: msg('phishing_alert_close') });
     (document.body ?? document.documentElement).append(alertHost);
   }
 })();

@@ -36,6 +36,7 @@ pub fn protocol_js() -> String {
             "maxUserValues": names::MAX_USER_VALUES,
             "maxReportedResources": names::MAX_REPORTED_RESOURCES,
         },
+        "eventKinds": crm_guard_core::events::EventKind::ALL.iter().map(|k| k.id()).collect::<Vec<_>>(),
         "secretKeys": Key::ALL.iter().filter(|k| k.is_secret()).map(|k| k.name()).collect::<Vec<_>>(),
         "crackTimeUnits": crm_guard_core::password::CRACK_TIME_UNITS.iter().map(|(n, s)| json!([n, s])).collect::<Vec<_>>(),
     });

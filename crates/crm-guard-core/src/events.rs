@@ -56,6 +56,19 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind, in the order the options page lists them.
+    pub const ALL: [EventKind; 9] = [
+        EventKind::HttpsUpgradeBlocked,
+        EventKind::FindingRaised,
+        EventKind::IdleLogout,
+        EventKind::ForcedLogout,
+        EventKind::LockLogout,
+        EventKind::WeakPasswordBlocked,
+        EventKind::PasswordReuse,
+        EventKind::PhishingAlert,
+        EventKind::PolicyError,
+    ];
+
     /// The serialised name (`idleLogout`).
     pub fn id(self) -> &'static str {
         match self {

@@ -296,7 +296,7 @@ pub mod names {
     pub const HTTPS_FAILED_PAGE: &str = "https-failed.html";
     /// The phishing guard's registered content script.
     pub const PHISH_SCRIPT_ID: &str = "crm-guard-phishing";
-    pub const PHISH_SCRIPT_FILE: &str = "content/password-phish.js";
+    pub const PHISH_SCRIPT_FILES: [&str; 2] = ["content/ui.js", "content/password-phish.js"];
 
     /// Content scripts: at most this many characters of any descriptor string.
     pub const MAX_FIELD_TEXT: usize = 200;

@@ -344,16 +344,19 @@ impl Platform for Chrome {
         call(chrome::permissions::contains(&wanted)).await.is_ok_and(|v| v.is_truthy())
     }
     async fn set_phishing_script(&self, registered: bool) -> PortResult<()> {
-        use crm_guard_engine::protocol::names::{PHISH_SCRIPT_FILE, PHISH_SCRIPT_ID};
+        use crm_guard_engine::protocol::names::{PHISH_SCRIPT_FILES, PHISH_SCRIPT_ID};
         let filter = js(&json!({ "ids": [PHISH_SCRIPT_ID] }))?;
         let have = Array::from(&call_p(chrome::scripting::get_registered(&filter)).await?).length() > 0;
+        let script = js(&json!([{
+            "id": PHISH_SCRIPT_ID, "matches": ["<all_urls>"], "js": PHISH_SCRIPT_FILES,
+            "allFrames": true, "runAt": "document_start", "persistAcrossSessions": true,
+        }]))?;
         if registered && !have {
-            let script = json!([{
-                "id": PHISH_SCRIPT_ID, "matches": ["<all_urls>"], "js": [PHISH_SCRIPT_FILE],
-                "allFrames": true, "runAt": "document_start", "persistAcrossSessions": true,
-            }]);
-            call_p(chrome::scripting::register(&js(&script)?)).await?;
-        } else if !registered && have {
+            call_p(chrome::scripting::register(&script)).await?;
+        } else if registered {
+            // A registration kept from an older version may list other files.
+            call_p(chrome::scripting::update(&script)).await?;
+        } else if have {
             call_p(chrome::scripting::unregister(&filter)).await?;
         }
         Ok(())

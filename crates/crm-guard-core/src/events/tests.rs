@@ -208,3 +208,14 @@ proptest! {
         prop_assert!(acked.keys().copied().eq(1..=pushed));
     }
 }
+
+#[test]
+fn every_event_kind_is_listed_once_and_named_as_serialised() {
+    let mut ids: Vec<&str> = EventKind::ALL.iter().map(|k| k.id()).collect();
+    for k in EventKind::ALL {
+        assert_eq!(serde_json::to_value(k).unwrap(), k.id());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), EventKind::ALL.len());
+}
