@@ -40,17 +40,6 @@
       1.0
     ]
   ],
-  "eventKinds": [
-    "httpsUpgradeBlocked",
-    "findingRaised",
-    "idleLogout",
-    "forcedLogout",
-    "lockLogout",
-    "weakPasswordBlocked",
-    "passwordReuse",
-    "phishingAlert",
-    "policyError"
-  ],
   "keys": {
     "eventLog": "eventLog",
     "idleTestOverride": "idleTestOverride",

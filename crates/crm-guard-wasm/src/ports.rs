@@ -197,7 +197,9 @@ impl IdlePort for Chrome {
 
 impl Http for Chrome {
     async fn fetch(&self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
-        if chrome::web::on_line() == Some(false) {
+        // `navigator.onLine` (a property: read, never called).
+        let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
+        if Reflect::get(&navigator, &"onLine".into()).ok().and_then(|v| v.as_bool()) == Some(false) {
             return Err(HttpError::Offline);
         }
         let init = json!({

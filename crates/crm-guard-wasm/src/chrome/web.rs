@@ -1,4 +1,4 @@
-//! The worker's web platform: `fetch`, `AbortSignal`, WebCrypto, `Date`, timers, `navigator`.
+//! The worker's web platform: `fetch`, `AbortSignal`, WebCrypto, timers.
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
@@ -21,8 +21,6 @@ extern "C" {
     pub fn derive_bits(algorithm: &JsValue, key: &JsValue, length: u32) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
     pub fn get_random_values(array: &js_sys::Uint8Array) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_namespace = navigator, js_name = onLine, getter)]
-    pub fn on_line() -> Option<bool>;
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
     pub fn performance_now() -> f64;
     #[wasm_bindgen(js_name = setTimeout)]
