@@ -6,7 +6,7 @@ import '../generated/protocol.js';
 
 export { wasm };
 
-export let ready = init({ module_or_path: new URL('../wasm/crm_guard_wasm_bg.wasm', import.meta.url) });
+export const ready = init({ module_or_path: new URL('../wasm/crm_guard_wasm_bg.wasm', import.meta.url) });
 
 /**
  * Runs `fn` once WASM is ready. A failure is logged with context and the tab's badge is cleared,
@@ -19,10 +19,23 @@ export async function run(what, tabId, fn) {
     return await fn();
   } catch (err) {
     console.error(`[crm-guard] ${what} failed${tabId >= 0 ? ` for tab ${tabId}` : ''}:`, err, wasm.lastPanic?.() ?? '');
-    if (err instanceof WebAssembly.RuntimeError) ready = Promise.resolve(wasm.__wbg_reset_state());
+    if (trapped(err)) {
+      try {
+        wasm.__wbg_reset_state();
+      } catch (e) {
+        console.error('[crm-guard] replacing the trapped WASM instance failed:', e);
+      }
+    }
     if (tabId >= 0) await chrome.action.setBadgeText({ tabId, text: '' }).catch(() => {});
     throw err;
   }
+}
+
+/** A trap: a WebAssembly RuntimeError, or any error after a panic (the panic hook recorded it). */
+function trapped(err) {
+  const yes = err instanceof WebAssembly.RuntimeError || Boolean(wasm.lastPanic?.());
+  if (yes && err && typeof err === 'object') err.trapped = true;
+  return yes;
 }
 
 /** Gives one event to the engine; resolves with its reply (undefined when it failed). */
@@ -32,7 +45,7 @@ export function handle(event) {
     // A score request that trapped the scorer is answered "unavailable" (fail closed): asked
     // again of the fresh instance, without the scorer.
     const m = event.message;
-    if (err instanceof WebAssembly.RuntimeError && m?.type === 'pwScore' && !m.scorerFailed) {
+    if (err?.trapped && m?.type === 'pwScore' && !m.scorerFailed) {
       return handle({ ...event, message: { ...m, scorerFailed: true } });
     }
     return undefined;

@@ -191,7 +191,12 @@ impl<P: Ports + 'static> Engine<P> {
             From::Crm => from_content && self.sender_on_crm(&sender).await?,
         };
         if !allowed {
-            return Err(EngineError::Refused(format!("{name} from this sender")));
+            let who = match message.from() {
+                From::Crm => "a page that is not a CRM",
+                From::Content => "a sender that is not our content script",
+                From::Page => "a sender that is not our extension page",
+            };
+            return Err(EngineError::Refused(format!("{name} from {who}")));
         }
         let tab = sender.tab_id.unwrap_or(-1);
         let main_frame = sender.frame_id == Some(0);
