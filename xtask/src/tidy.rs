@@ -131,11 +131,11 @@ fn static_rules_declared() {
 }
 
 /// The JS side of the protocol is generated from Rust: the committed file must be current
-/// (`cargo xtask build` rewrites it).
+/// (`cargo xtask codegen` rewrites it).
 #[test]
 fn generated_protocol_is_current() {
     let committed = std::fs::read_to_string(crate::codegen::path()).unwrap_or_default();
-    assert!(committed == crate::codegen::protocol_js(), "extension/generated/protocol.js is stale: run `cargo xtask build`");
+    assert!(committed == crate::codegen::protocol_js(), "extension/generated/protocol.js is stale: run `cargo xtask codegen`");
 }
 
 fn files(dir: &str, ext: &[&str]) -> Vec<std::path::PathBuf> {
