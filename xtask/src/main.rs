@@ -4,7 +4,7 @@
 //! - `test`  runs every test: native Rust tests, tidy checks, then the real-browser e2e suite.
 //! - `build` builds `dist/extension/` and `dist/crm-guard-<version>.zip` only.
 //! - `bench` prints size and timing figures, with peers in the same run.
-//! - `codegen` writes the generated JS protocol (`build` does it too).
+//! - `codegen` writes `extension/generated/protocol.js` from the engine's protocol (tidy checks it).
 //!
 //! Each command first installs what is missing on a fresh Debian machine (wasm target,
 //! the wasm-bindgen CLI matching Cargo.lock, Chromium and Xvfb, npm packages).
