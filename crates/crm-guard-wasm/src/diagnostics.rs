@@ -52,8 +52,12 @@ pub mod hooks {
     /// Logs an event (`{kind, crmId?, host?, level?, detail?}`); the time is the worker's.
     #[wasm_bindgen(js_name = logEvent)]
     pub async fn log_event(event: JsValue) -> Result<JsValue, JsValue> {
-        let mut new: NewEvent = from_js(event)?;
-        new.time_ms = js_sys::Date::now() as u64;
+        if !event.is_object() {
+            return Err(js_error("malformed event", "not an object"));
+        }
+        // The time is the worker's, never the caller's.
+        js_sys::Reflect::set(&event, &"timeMs".into(), &js_sys::Date::now().into())?;
+        let new: NewEvent = from_js(event)?;
         to_js(&engine().log_event(new).await.map_err(|e| js_error("logging", e))?)
     }
 
