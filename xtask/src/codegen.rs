@@ -21,7 +21,8 @@ pub fn path() -> PathBuf {
 
 /// The file's text.
 pub fn protocol_js() -> String {
-    let messages: Map<String, Value> = MESSAGES.iter().map(|(t, from)| ((*t).to_owned(), json!(from))).collect();
+    let messages: Map<String, Value> =
+        MESSAGES.iter().map(|(t, from)| ((*t).to_owned(), json!(from))).collect();
     let protocol = json!({
         "messages": messages,
         "keys": {

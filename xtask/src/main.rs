@@ -106,7 +106,16 @@ fn test(rest: &[String]) -> Result<()> {
     //    artefact build's dependencies).
     let runner = "wasm-bindgen-test-runner";
     run(Command::new("cargo")
-        .args(["test", "--release", "--target", "wasm32-unknown-unknown", "-p", "crm-guard-wasm", "--features", "diagnostics"])
+        .args([
+            "test",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "crm-guard-wasm",
+            "--features",
+            "diagnostics",
+        ])
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
         .current_dir(root()))?;
     // 3. The shipped artefact (checked free of test hooks), the e2e suite's, then the real browser.

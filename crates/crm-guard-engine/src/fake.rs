@@ -431,5 +431,11 @@ impl Browser {
 }
 
 pub fn content_sender(tab: i32, url: &str) -> Sender {
-    Sender { extension_page: false, tab_id: Some(tab), frame_id: Some(0), url: Some(url.to_owned()), origin: None }
+    Sender {
+        extension_page: false,
+        tab_id: Some(tab),
+        frame_id: Some(0),
+        url: Some(url.to_owned()),
+        origin: None,
+    }
 }

@@ -8,13 +8,17 @@ use std::rc::Rc;
 
 use crm_guard_core::events::{EventKind, NewEvent};
 use crm_guard_core::idle::logout::{self, Cookie, LogoutPlan, OpenTab};
-use crm_guard_core::idle::{Action, BrowserIdleState, IdleEvent, IdleMachine, IdleSettings, LogoutReason, Phase};
+use crm_guard_core::idle::{
+    Action, BrowserIdleState, IdleEvent, IdleMachine, IdleSettings, LogoutReason, Phase,
+};
 use crm_guard_core::{Catalog, PageUrl};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::ports::{Area, HttpRequest, Ports};
-use crate::protocol::names::{IDLE_ACTED_KEY, IDLE_ALARM, IDLE_MACHINE_KEY, IDLE_TEST_OVERRIDE_KEY, SIGNED_OUT_PAGE};
+use crate::protocol::names::{
+    IDLE_ACTED_KEY, IDLE_ALARM, IDLE_MACHINE_KEY, IDLE_TEST_OVERRIDE_KEY, SIGNED_OUT_PAGE,
+};
 use crate::store::to_value;
 use crate::{Engine, Result};
 
@@ -126,7 +130,8 @@ impl<P: Ports + 'static> Engine<P> {
         let (settings, catalog) = self.idle_settings().await?;
         let m = self.load_machine(&settings).await?;
         let url = self.ports.url_of(tab_id).await.ok().flatten();
-        let crm_tab = url.and_then(|u| PageUrl::parse(&u).ok()).is_some_and(|u| catalog.classify(&u).is_some());
+        let crm_tab =
+            url.and_then(|u| PageUrl::parse(&u).ok()).is_some_and(|u| catalog.classify(&u).is_some());
         let mut status = to_value(&m.status(self.ports.now_ms()))?;
         status["crmTab"] = crm_tab.into();
         Ok(status)
@@ -150,9 +155,16 @@ impl<P: Ports + 'static> Engine<P> {
     async fn perform(self: &Rc<Self>, action: &Action, catalog: &Catalog) -> Result<()> {
         match action {
             Action::ShowWarning { deadline_ms } => {
-                self.tell_crm_tabs(catalog, json!({ "type": "idleWarning", "deadlineMs": deadline_ms }), TELL_TABS_MS).await
+                self.tell_crm_tabs(
+                    catalog,
+                    json!({ "type": "idleWarning", "deadlineMs": deadline_ms }),
+                    TELL_TABS_MS,
+                )
+                .await
             }
-            Action::CancelWarning => self.tell_crm_tabs(catalog, json!({ "type": "idleCancel" }), TELL_TABS_MS).await,
+            Action::CancelWarning => {
+                self.tell_crm_tabs(catalog, json!({ "type": "idleCancel" }), TELL_TABS_MS).await
+            }
             Action::ScheduleAlarm { at_ms } => Ok(self.ports.alarm_at(IDLE_ALARM, *at_ms).await?),
             Action::ClearAlarm => Ok(self.ports.clear_alarm(IDLE_ALARM).await?),
             Action::SetDetectionInterval { seconds } => Ok(self.ports.set_detection_interval(*seconds)?),
@@ -161,7 +173,12 @@ impl<P: Ports + 'static> Engine<P> {
     }
 
     /// Logs out of every CRM; each step's failure is reported and the next step still runs.
-    async fn log_out(self: &Rc<Self>, catalog: &Catalog, reason: LogoutReason, idle_minutes: u64) -> Result<()> {
+    async fn log_out(
+        self: &Rc<Self>,
+        catalog: &Catalog,
+        reason: LogoutReason,
+        idle_minutes: u64,
+    ) -> Result<()> {
         let tabs = self.open_tabs().await.unwrap_or_default();
         let cookies = self.crm_cookies(catalog, &tabs).await;
         let plan = logout::plan(catalog, &tabs, &cookies);
@@ -198,7 +215,8 @@ impl<P: Ports + 'static> Engine<P> {
         for tab in &plan.tabs {
             let query = logout::signed_out_query(&tab.crm_name, reason, idle_minutes, &tab.origin);
             let url = format!("{}?{query}", self.ports.extension_url(SIGNED_OUT_PAGE));
-            let moved = self.ports.navigate(tab.tab_id, &url).await.is_ok() && self.left_crm(catalog, tab.tab_id).await;
+            let moved = self.ports.navigate(tab.tab_id, &url).await.is_ok()
+                && self.left_crm(catalog, tab.tab_id).await;
             if !moved {
                 self.ports.close(tab.tab_id).await.ok();
             }
@@ -245,7 +263,8 @@ impl<P: Ports + 'static> Engine<P> {
         let start = self.ports.now_ms();
         loop {
             let Ok(url) = self.ports.url_of(tab_id).await else { return true };
-            let on_crm = url.and_then(|u| PageUrl::parse(&u).ok()).is_some_and(|u| catalog.classify(&u).is_some());
+            let on_crm =
+                url.and_then(|u| PageUrl::parse(&u).ok()).is_some_and(|u| catalog.classify(&u).is_some());
             if !on_crm {
                 return true;
             }

@@ -11,7 +11,9 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use crm_guard_core::events::{report_body, sign, Event, EventKind, EventLog, Filter, NewEvent, ReportQueue, SIGNATURE_HEADER};
+use crm_guard_core::events::{
+    report_body, sign, Event, EventKind, EventLog, Filter, NewEvent, ReportQueue, SIGNATURE_HEADER,
+};
 use crm_guard_core::policy::Settings;
 use crm_guard_core::{Finding, Level};
 use serde::de::DeserializeOwned;
@@ -46,7 +48,11 @@ fn signing(secret: &str) -> bool {
 impl<P: Ports + 'static> Engine<P> {
     /// Loads a stored value once per worker: the default when absent; when unreadable (another
     /// version, tampering) the default too, reported, never trusted.
-    async fn load_once<T: DeserializeOwned + Default>(&self, slot: &RefCell<Option<T>>, key: &str) -> Result<()> {
+    async fn load_once<T: DeserializeOwned + Default>(
+        &self,
+        slot: &RefCell<Option<T>>,
+        key: &str,
+    ) -> Result<()> {
         if slot.borrow().is_some() {
             return Ok(());
         }
@@ -107,7 +113,8 @@ impl<P: Ports + 'static> Engine<P> {
                 Some(d) => format!("{}: {d}", f.kind.id()),
                 None => f.kind.id().to_owned(),
             };
-            let mut e = NewEvent::new(self.ports.now_ms(), EventKind::FindingRaised).level(f.level).detail(detail);
+            let mut e =
+                NewEvent::new(self.ports.now_ms(), EventKind::FindingRaised).level(f.level).detail(detail);
             if let (Some((id, _)), Some(h)) = (&crm, &host) {
                 e = e.crm(id.clone()).host(h.clone());
             }
@@ -117,7 +124,12 @@ impl<P: Ports + 'static> Engine<P> {
     }
 
     /// Logs an event about the whole browser (no CRM).
-    pub(crate) async fn log_browser_event(self: &Rc<Self>, kind: EventKind, level: Option<Level>, detail: &str) -> Result<()> {
+    pub(crate) async fn log_browser_event(
+        self: &Rc<Self>,
+        kind: EventKind,
+        level: Option<Level>,
+        detail: &str,
+    ) -> Result<()> {
         let mut e = NewEvent::new(self.ports.now_ms(), kind).detail(detail);
         if let Some(l) = level {
             e = e.level(l);
@@ -236,7 +248,8 @@ impl<P: Ports + 'static> Engine<P> {
             }
         }
         // The alarm for the next attempt when events are waiting.
-        let next = self.log.queue.borrow().as_ref().filter(|q| !q.is_empty()).map(ReportQueue::next_attempt_ms);
+        let next =
+            self.log.queue.borrow().as_ref().filter(|q| !q.is_empty()).map(ReportQueue::next_attempt_ms);
         if let Some(next) = next {
             self.ports.alarm_at(REPORT_ALARM, next.max(self.ports.now_ms() + 1000)).await?;
         }

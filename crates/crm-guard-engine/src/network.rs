@@ -11,7 +11,9 @@ use crm_guard_core::{dnr, Catalog, Finding, FindingKind, Level, PageUrl};
 use serde_json::{json, Value};
 
 use crate::ports::{Area, HttpError, HttpRequest, Ports, RuleSet};
-use crate::protocol::names::{HTTPS_FAILED_PAGE, MAX_REPORTED_RESOURCES, NET_PROXY_KEY, NET_TRUST_KEY, PROBE_ALARM};
+use crate::protocol::names::{
+    HTTPS_FAILED_PAGE, MAX_REPORTED_RESOURCES, NET_PROXY_KEY, NET_TRUST_KEY, PROBE_ALARM,
+};
 use crate::protocol::{Header, NetworkFacts};
 use crate::tabs::{PendingDoc, TabRecord};
 use crate::{Engine, Result};
@@ -71,8 +73,13 @@ impl<P: Ports + 'static> Engine<P> {
                     .map_err(|e| crate::EngineError::Malformed(format!("built-in rules: {e}")))?
             }
         };
-        let old: Vec<u32> =
-            self.ports.rule_ids(RuleSet::Dynamic).await?.into_iter().filter(|id| *id >= dnr::FIRST_RULE_ID).collect();
+        let old: Vec<u32> = self
+            .ports
+            .rule_ids(RuleSet::Dynamic)
+            .await?
+            .into_iter()
+            .filter(|id| *id >= dnr::FIRST_RULE_ID)
+            .collect();
         let mut installed = rules.len();
         if let Err(err) = self.ports.update_rules(RuleSet::Dynamic, &old, &rules).await {
             errors.push(format!("rule set refused, installing one by one: {err}"));
@@ -84,7 +91,8 @@ impl<P: Ports + 'static> Engine<P> {
                 let id = rule["id"].as_u64().unwrap_or_default() as u32;
                 match self.ports.update_rules(RuleSet::Dynamic, &[id], std::slice::from_ref(rule)).await {
                     Ok(()) => installed += 1,
-                    Err(e) => errors.push(format!("rule for {} refused: {e}", rule["condition"]["requestDomains"][0])),
+                    Err(e) => errors
+                        .push(format!("rule for {} refused: {e}", rule["condition"]["requestDomains"][0])),
                 }
             }
         }
@@ -117,7 +125,13 @@ impl<P: Ports + 'static> Engine<P> {
     }
 
     /// Logs an event about the CRM of `url` (the host alone when it is not a CRM).
-    async fn log_crm_event(self: &Rc<Self>, kind: EventKind, url: &str, level: Option<Level>, detail: &str) -> Result<()> {
+    async fn log_crm_event(
+        self: &Rc<Self>,
+        kind: EventKind,
+        url: &str,
+        level: Option<Level>,
+        detail: &str,
+    ) -> Result<()> {
         let mut e = crm_guard_core::events::NewEvent::new(self.ports.now_ms(), kind).detail(detail);
         if let (Some((id, _)), Ok(page)) = (self.crm_of(url).await?, PageUrl::parse(url)) {
             e = e.crm(id).host(page.host);
@@ -166,7 +180,9 @@ impl<P: Ports + 'static> Engine<P> {
             let mut rec = self.load_tab(tab_id).await?;
             let mut doc = match rec.pending.take() {
                 // The same request after a redirect: the cookies of the redirect still count.
-                Some(d) if d.request_id.as_deref() == Some(&request_id) => PendingDoc { url: url.clone(), ..d },
+                Some(d) if d.request_id.as_deref() == Some(&request_id) => {
+                    PendingDoc { url: url.clone(), ..d }
+                }
                 _ => PendingDoc { url: url.clone(), request_id: Some(request_id), findings: Vec::new() },
             };
             doc.findings.retain(|f| f.kind != FindingKind::MissingHsts);
@@ -184,7 +200,12 @@ impl<P: Ports + 'static> Engine<P> {
     /// A main-frame navigation failed. An upgraded CRM navigation whose HTTPS failed goes to the
     /// "HTTPS failed" page; a certificate error on a CRM host is a finding; an error that says
     /// the network changed probes the trusted network again.
-    pub(crate) async fn navigation_failed(self: &Rc<Self>, tab_id: i32, url: String, error: &str) -> Result<()> {
+    pub(crate) async fn navigation_failed(
+        self: &Rc<Self>,
+        tab_id: i32,
+        url: String,
+        error: &str,
+    ) -> Result<()> {
         let logged = self
             .with_tab(tab_id, async {
                 let crm = self.crm_of(&url).await?;
@@ -192,16 +213,27 @@ impl<P: Ports + 'static> Engine<P> {
                 let upgraded_from = rec.upgrading.take();
                 rec.pending = None;
                 let host = |u: &str| PageUrl::parse(u).ok().map(|p| p.host);
-                let upgraded = upgraded_from.as_deref().is_some_and(|from| url.starts_with("https:") && host(from) == host(&url));
+                let upgraded = upgraded_from
+                    .as_deref()
+                    .is_some_and(|from| url.starts_with("https:") && host(from) == host(&url));
                 if crm.is_some() && upgraded && net::https_upgrade_failed(error) {
                     self.save_tab(tab_id, &rec).await?;
                     let from = upgraded_from.unwrap_or_default();
-                    let page = format!("{}?url={}", self.ports.extension_url(HTTPS_FAILED_PAGE), encode_component(&from));
+                    let page = format!(
+                        "{}?url={}",
+                        self.ports.extension_url(HTTPS_FAILED_PAGE),
+                        encode_component(&from)
+                    );
                     self.ports.navigate(tab_id, &page).await?;
                     return Ok(Some((EventKind::HttpsUpgradeBlocked, Vec::new())));
                 }
                 if let (Some(_), Some(f)) = (&crm, net::certificate_error(error)) {
-                    let rec = TabRecord { url: url.clone(), findings: vec![f.clone()], pw_pending: rec.pw_pending, ..TabRecord::default() };
+                    let rec = TabRecord {
+                        url: url.clone(),
+                        findings: vec![f.clone()],
+                        pw_pending: rec.pw_pending,
+                        ..TabRecord::default()
+                    };
                     self.apply(tab_id, rec).await?;
                     return Ok(Some((EventKind::FindingRaised, vec![f])));
                 }
@@ -211,7 +243,8 @@ impl<P: Ports + 'static> Engine<P> {
             .await?;
         match logged {
             Some((EventKind::HttpsUpgradeBlocked, _)) => {
-                self.log_crm_event(EventKind::HttpsUpgradeBlocked, &url, Some(Level::AtRisk), error.trim()).await
+                self.log_crm_event(EventKind::HttpsUpgradeBlocked, &url, Some(Level::AtRisk), error.trim())
+                    .await
             }
             Some((_, findings)) => self.log_findings(&url, &findings).await,
             None => {
@@ -225,7 +258,12 @@ impl<P: Ports + 'static> Engine<P> {
 
     /// `content/forms.js`'s report (main frame): mixed content in the DOM and held form actions.
     /// Replies with which form actions are insecure (the content script blocks those only).
-    pub(crate) async fn network_report(self: &Rc<Self>, tab_id: i32, url: String, facts: NetworkFacts) -> Result<Value> {
+    pub(crate) async fn network_report(
+        self: &Rc<Self>,
+        tab_id: i32,
+        url: String,
+        facts: NetworkFacts,
+    ) -> Result<Value> {
         let mut found: Vec<Finding> = Vec::new();
         for res in facts.resources.iter().take(MAX_REPORTED_RESOURCES) {
             if let Some(f) = net::mixed_content(&url, &res.url, &res.resource_type) {
@@ -234,7 +272,8 @@ impl<P: Ports + 'static> Engine<P> {
                 }
             }
         }
-        let blocked: Vec<bool> = facts.form_actions.iter().map(|a| net::insecure_form_action(&url, a)).collect();
+        let blocked: Vec<bool> =
+            facts.form_actions.iter().map(|a| net::insecure_form_action(&url, a)).collect();
         if blocked.iter().any(|b| *b) {
             found.push(Finding::new(FindingKind::InsecureFormAction));
         }
@@ -324,7 +363,11 @@ impl<P: Ports + 'static> Engine<P> {
                     Err(HttpError::Offline) => ProbeOutcome::Failed("ERR_INTERNET_DISCONNECTED".into()),
                     Err(HttpError::Failed(m)) => ProbeOutcome::Failed(m),
                 };
-                let verdict = net::probe_result(s.trusted_network_expect_status, s.trusted_network_expect_body.as_deref(), outcome);
+                let verdict = net::probe_result(
+                    s.trusted_network_expect_status,
+                    s.trusted_network_expect_body.as_deref(),
+                    outcome,
+                );
                 if verdict == NetworkTrust::Unknown {
                     return Ok(verdict);
                 }

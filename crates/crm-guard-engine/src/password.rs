@@ -13,8 +13,8 @@ use std::task::{Context, Poll};
 
 use crm_guard_core::events::{EventKind, NewEvent};
 use crm_guard_core::password::{
-    self, fingerprint, CheckLimiter, FieldInfo, LoginOutcome, PasswordPolicy, PendingLogin, StoredFingerprint,
-    StrengthInput,
+    self, fingerprint, CheckLimiter, FieldInfo, LoginOutcome, PasswordPolicy, PendingLogin,
+    StoredFingerprint, StrengthInput,
 };
 use crm_guard_core::{Finding, FindingKind, Level};
 use futures::lock::Mutex;
@@ -22,7 +22,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::ports::{Area, Ports};
-use crate::protocol::names::{MAX_FIELDS, MAX_FIELD_TEXT, MAX_USER_VALUES, PW_FINGERPRINTS_KEY, PW_LIMITER_KEY, PW_SALT_KEY};
+use crate::protocol::names::{
+    MAX_FIELDS, MAX_FIELD_TEXT, MAX_USER_VALUES, PW_FINGERPRINTS_KEY, PW_LIMITER_KEY, PW_SALT_KEY,
+};
 use crate::store::to_value;
 use crate::{Engine, Result};
 
@@ -251,13 +253,19 @@ impl<P: Ports + 'static> Engine<P> {
     /// A CRM page finished loading (`has_login_field`: the content script's scan). Completes a
     /// pending login (`crm_guard_core::password::login_outcome`) and puts the reuse finding on
     /// the tab when this CRM's password is also another CRM's. Replies with those CRMs' names.
-    pub(crate) async fn password_page_loaded(self: &Rc<Self>, tab_id: i32, url: String, has_login_field: bool) -> Result<Value> {
+    pub(crate) async fn password_page_loaded(
+        self: &Rc<Self>,
+        tab_id: i32,
+        url: String,
+        has_login_field: bool,
+    ) -> Result<Value> {
         let lock = self.login_lock(tab_id);
         let _guard = lock.lock().await;
         let crm = self.crm_of(&url).await?;
         let reuse_guard = self.settings().await?.settings.reuse_guard;
         let _fingerprints = self.pw.fingerprints.lock().await;
-        let mut stored: Vec<StoredFingerprint> = self.read(Area::Local, PW_FINGERPRINTS_KEY).await?.unwrap_or_default();
+        let mut stored: Vec<StoredFingerprint> =
+            self.read(Area::Local, PW_FINGERPRINTS_KEY).await?.unwrap_or_default();
         let pending = self
             .with_tab(tab_id, async {
                 let mut rec = self.load_tab(tab_id).await?;
@@ -269,7 +277,12 @@ impl<P: Ports + 'static> Engine<P> {
             })
             .await?;
         if let Some(pending) = pending {
-            let outcome = password::login_outcome(&pending, crm.as_ref().map(|c| c.0.as_str()), has_login_field, self.ports.now_ms());
+            let outcome = password::login_outcome(
+                &pending,
+                crm.as_ref().map(|c| c.0.as_str()),
+                has_login_field,
+                self.ports.now_ms(),
+            );
             if outcome == LoginOutcome::Succeeded {
                 let new = pending.fingerprint;
                 let others = fingerprint::reuse_findings(&stored, &new);
@@ -332,12 +345,15 @@ impl<P: Ports + 'static> Engine<P> {
         if !settings.settings.phishing_guard || pw.is_empty() {
             return Ok(Value::Null);
         }
-        let stored: Vec<StoredFingerprint> = self.read(Area::Local, PW_FINGERPRINTS_KEY).await?.unwrap_or_default();
+        let stored: Vec<StoredFingerprint> =
+            self.read(Area::Local, PW_FINGERPRINTS_KEY).await?.unwrap_or_default();
         if stored.is_empty() || self.crm_of(&url).await?.is_some() {
             return Ok(Value::Null);
         }
-        let mut limiter: CheckLimiter =
-            self.read(Area::Session, PW_LIMITER_KEY).await?.unwrap_or_else(|| CheckLimiter::new(CHECKS_PER_MINUTE));
+        let mut limiter: CheckLimiter = self
+            .read(Area::Session, PW_LIMITER_KEY)
+            .await?
+            .unwrap_or_else(|| CheckLimiter::new(CHECKS_PER_MINUTE));
         let allowed = limiter.allow(self.ports.now_ms());
         self.write(Area::Session, PW_LIMITER_KEY, &limiter).await?;
         if !allowed {

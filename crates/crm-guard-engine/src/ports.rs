@@ -227,6 +227,17 @@ pub trait Ports:
 }
 
 impl<T> Ports for T where
-    T: Storage + Action + Tabs + SiteData + Dnr + Alarms + IdlePort + Http + Clock + Crypto + Scorer + Platform
+    T: Storage
+        + Action
+        + Tabs
+        + SiteData
+        + Dnr
+        + Alarms
+        + IdlePort
+        + Http
+        + Clock
+        + Crypto
+        + Scorer
+        + Platform
 {
 }

@@ -60,7 +60,9 @@ fn redacted(managed: &Value) -> Value {
     let mut out = managed.clone();
     if let Value::Object(map) = &mut out {
         for (k, v) in map.iter_mut() {
-            if let (true, Some(secret)) = (policy::Key::from_name(k).is_some_and(policy::Key::is_secret), v.as_str()) {
+            if let (true, Some(secret)) =
+                (policy::Key::from_name(k).is_some_and(policy::Key::is_secret), v.as_str())
+            {
                 *v = Value::String(std::iter::repeat_n(REDACTED, secret.chars().count().min(1024)).collect());
             }
         }
@@ -171,7 +173,8 @@ impl<P: Ports + 'static> Engine<P> {
     /// Logs the policy errors not logged yet as `policyError` events; remembers the current ones.
     async fn record_policy_errors(self: &Rc<Self>, errors: Vec<policy::PolicyError>) -> Result<()> {
         if self.settings.seen_errors.borrow().is_none() {
-            let stored: BTreeSet<String> = self.read(Area::Local, POLICY_DIGESTS_KEY).await?.unwrap_or_default();
+            let stored: BTreeSet<String> =
+                self.read(Area::Local, POLICY_DIGESTS_KEY).await?.unwrap_or_default();
             self.settings.seen_errors.borrow_mut().get_or_insert(stored);
         }
         let now = self.ports.now_ms();

@@ -141,7 +141,12 @@ impl<P: Ports + 'static> Engine<P> {
             .with_tab(tab_id, async {
                 let old = self.load_tab(tab_id).await?;
                 let findings = old.pending.filter(|d| d.url == url).map(|d| d.findings).unwrap_or_default();
-                let rec = TabRecord { url: url.clone(), findings, pw_pending: old.pw_pending, ..TabRecord::default() };
+                let rec = TabRecord {
+                    url: url.clone(),
+                    findings,
+                    pw_pending: old.pw_pending,
+                    ..TabRecord::default()
+                };
                 let is_crm = self.crm_of(&url).await?.is_some();
                 let log = if is_crm { rec.findings.clone() } else { Vec::new() };
                 self.apply(tab_id, rec).await?;
@@ -169,7 +174,12 @@ impl<P: Ports + 'static> Engine<P> {
     }
 
     /// `content/page.js`'s facts (main frame; tab and URL from the sender).
-    pub(crate) async fn page_report(self: &Rc<Self>, tab_id: i32, url: String, facts: PageFacts) -> Result<Value> {
+    pub(crate) async fn page_report(
+        self: &Rc<Self>,
+        tab_id: i32,
+        url: String,
+        facts: PageFacts,
+    ) -> Result<Value> {
         self.with_tab(tab_id, async {
             let mut rec = self.load_tab(tab_id).await?;
             rec.url = url;
@@ -184,7 +194,11 @@ impl<P: Ports + 'static> Engine<P> {
 
     /// Adds findings to a tab that has a CRM record (others are left alone); repaints when
     /// something changed. Returns the findings added.
-    pub(crate) async fn add_findings(self: &Rc<Self>, tab_id: i32, found: Vec<Finding>) -> Result<Vec<Finding>> {
+    pub(crate) async fn add_findings(
+        self: &Rc<Self>,
+        tab_id: i32,
+        found: Vec<Finding>,
+    ) -> Result<Vec<Finding>> {
         self.with_tab(tab_id, async {
             let mut rec = self.load_tab(tab_id).await?;
             if rec.url.is_empty() {

@@ -66,7 +66,10 @@ pub mod hooks {
     pub async fn derive_hex(pw: String, salt_byte: u8, iterations: u32) -> Result<String, JsValue> {
         let salt = [salt_byte; crm_guard_core::password::fingerprint::FINGERPRINT_SALT_BYTES];
         let bits = crm_guard_core::password::fingerprint::DERIVE_BITS;
-        let derived = crate::ports::Chrome.pbkdf2(&pw, &salt, iterations, bits).await.map_err(|e| js_error("derive", e))?;
+        let derived = crate::ports::Chrome
+            .pbkdf2(&pw, &salt, iterations, bits)
+            .await
+            .map_err(|e| js_error("derive", e))?;
         Ok(derived.iter().map(|b| format!("{b:02x}")).collect())
     }
 

@@ -87,8 +87,10 @@ impl Action for Chrome {
         use chrome::action::*;
         match badge {
             Some(b) => {
-                call_p(set_badge_background_color(&js(&json!({ "tabId": tab_id, "color": b.color }))?)).await?;
-                call_p(set_badge_text_color(&js(&json!({ "tabId": tab_id, "color": b.text_color }))?)).await?;
+                call_p(set_badge_background_color(&js(&json!({ "tabId": tab_id, "color": b.color }))?))
+                    .await?;
+                call_p(set_badge_text_color(&js(&json!({ "tabId": tab_id, "color": b.text_color }))?))
+                    .await?;
                 call_p(set_title(&js(&json!({ "tabId": tab_id, "title": b.title }))?)).await?;
                 // Text last: a reader polling the badge sees the level once colour and title are set.
                 call_p(set_badge_text(&js(&json!({ "tabId": tab_id, "text": b.text }))?)).await?;
@@ -218,7 +220,8 @@ impl Http for Chrome {
         let response = match call(chrome::web::fetch(&req.url, &init)).await {
             Ok(r) => r,
             Err(e) => {
-                let name = Reflect::get(&e, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default();
+                let name =
+                    Reflect::get(&e, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default();
                 return Err(if name == "TimeoutError" || name == "AbortError" {
                     HttpError::TimedOut
                 } else {
@@ -318,8 +321,10 @@ impl Platform for Chrome {
     }
     async fn is_development(&self) -> bool {
         match call(chrome::management::get_self()).await {
-            Ok(info) => Reflect::get(&info, &"installType".into()).ok().and_then(|v| v.as_string()).as_deref()
-                == Some("development"),
+            Ok(info) => {
+                Reflect::get(&info, &"installType".into()).ok().and_then(|v| v.as_string()).as_deref()
+                    == Some("development")
+            }
             Err(_) => false,
         }
     }

@@ -49,7 +49,8 @@ mod diagnostics {
 
     #[wasm_bindgen_test]
     fn a_verdict_crosses_as_a_plain_object() {
-        let v = crm_guard_wasm::evaluate_url("http://acme.my.salesforce.com/".into(), JsValue::UNDEFINED).unwrap();
+        let v = crm_guard_wasm::evaluate_url("http://acme.my.salesforce.com/".into(), JsValue::UNDEFINED)
+            .unwrap();
         assert!(v.is_object() && !v.is_instance_of::<js_sys::Map>(), "a plain object, not a Map");
         assert_eq!(get(&v, "crmName").as_string().as_deref(), Some("Salesforce"));
         assert_eq!(get(&v, "level").as_string().as_deref(), Some("atRisk"));

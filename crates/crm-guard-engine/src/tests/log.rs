@@ -387,9 +387,11 @@ fn the_settings_snapshot_never_holds_the_secret_and_no_report_is_signed_without_
     let b = Browser::new();
     let url = "https://siem.acme.test/events";
     let secret = "s3cret-s3cret-s3cret-0123";
-    *b.state.http.borrow_mut() = Some(Box::new(|_| Ok(crate::ports::HttpResponse { status: 200, ..Default::default() })));
+    *b.state.http.borrow_mut() =
+        Some(Box::new(|_| Ok(crate::ports::HttpResponse { status: 200, ..Default::default() })));
     b.set_policy(json!({"reportingUrl": url, "reportingHmacSecret": secret}));
-    let snapshot = b.state.local.borrow().get(crate::protocol::names::SETTINGS_SNAPSHOT_KEY).cloned().unwrap();
+    let snapshot =
+        b.state.local.borrow().get(crate::protocol::names::SETTINGS_SNAPSHOT_KEY).cloned().unwrap();
     assert!(!snapshot.to_string().contains(secret), "{snapshot}");
     // A cold start: managed storage answers late; events are queued, none is sent yet.
     let state = b.state.clone();
@@ -407,6 +409,12 @@ fn the_settings_snapshot_never_holds_the_secret_and_no_report_is_signed_without_
     b.settle();
     let requests = state.requests.borrow();
     assert!(requests.len() > sent_before, "the queued events go once managed answered");
-    let expected = crm_guard_core::events::sign(secret.as_bytes(), requests.last().unwrap().body.as_deref().unwrap().as_bytes());
-    assert!(requests.last().unwrap().headers.iter().any(|(_, v)| *v == expected), "signed with the real secret");
+    let expected = crm_guard_core::events::sign(
+        secret.as_bytes(),
+        requests.last().unwrap().body.as_deref().unwrap().as_bytes(),
+    );
+    assert!(
+        requests.last().unwrap().headers.iter().any(|(_, v)| *v == expected),
+        "signed with the real secret"
+    );
 }
