@@ -106,9 +106,9 @@ pub fn extension(variant: Variant) -> Result<()> {
 /// Path of the static ruleset inside the extension (manifest `declarative_net_request`).
 pub const STATIC_RULES: &str = "rules/upgrade.json";
 
-/// The built-in catalog's HTTPS upgrades as a static ruleset, in force from the moment the
-/// extension is installed — before the worker has run once to install the dynamic rules (which
-/// add IT's self-hosted CRMs).
+/// The built-in catalog's HTTPS upgrades (and `ws:` blocks) as a static ruleset, in force from the
+/// moment the extension is installed — before the worker has run once to install the dynamic
+/// rules (which add IT's self-hosted CRMs).
 fn write_static_rules(out: &Path) -> Result<()> {
     let rules = crm_guard_core::dnr::upgrade_rules(&crm_guard_core::Catalog::builtin(), &[])
         .map_err(|e| anyhow::anyhow!("building the static upgrade rules: {e}"))?;

@@ -1,7 +1,9 @@
-//! `declarativeNetRequest` rules that upgrade CRM traffic from `http:` to `https:`, as the rule JSON
-//! Chrome takes in `updateDynamicRules({ addRules })`.
+//! `declarativeNetRequest` rules that keep CRM traffic off plaintext: `http:` is upgraded to
+//! `https:` and `ws:` never leaves, as the rule JSON Chrome takes in
+//! `updateDynamicRules({ addRules })` (and, for the built-in catalog, the static ruleset).
 //!
-//! One `upgradeScheme` rule per distinct host pattern of the catalog (built-in and policy-added):
+//! Per distinct host pattern of the catalog (built-in and policy-added), an `upgradeScheme` rule
+//! for `http:` and a `block` rule for `ws:`:
 //!
 //! - `condition.requestDomains` matches a domain *and its sub-domains*, so `*.my.salesforce.com` becomes
 //!   `["my.salesforce.com"]` (upgrading `my.salesforce.com` itself, not a CRM host, is harmless) and an
@@ -9,14 +11,20 @@
 //! - Catalog exclusions below the domain (`www.pipedrive.com` under `*.pipedrive.com`) and the
 //!   `exceptions` (hosts IT or the user allowed over http) go to `excludedRequestDomains`, which also
 //!   matches sub-domains and takes precedence. An exception covering the whole pattern drops the rule.
-//! - `urlFilter: "|http://"` keeps the rule to plain-http URLs. No `ws:` rule: Chrome documents
-//!   `upgradeScheme` as acting on `http`/`ftp` requests only, and a `ws:` socket from an `https:` CRM
-//!   page is blocked by the browser as mixed content anyway (reported by
-//!   [`crate::network::mixed_content`]); on an `http:` page the page itself is upgraded first.
+//! - `urlFilter: "|http://"` keeps the upgrade rule to plain-http URLs.
+//! - `ws:` (issue 10): Chromium's `upgradeScheme` acts on `http`/`ftp` URLs only (a `ws:` request
+//!   matched by it goes out unchanged) and an extension cannot redirect a WebSocket handshake (the
+//!   redirect is ignored), so a `ws:` socket to a CRM host cannot be moved to `wss:` by a rule. It is
+//!   blocked instead (`urlFilter: "|ws://"`, resource type `websocket`) before a byte leaves, whoever
+//!   opens it: a CRM page's own `wss:` sockets are untouched, and on an `https:` CRM page the browser
+//!   itself refuses `ws:` as mixed content ([`crate::network::mixed_content`] reports it); what this
+//!   rule adds is every other initiator (an `http:` page of another site, an http exception host's
+//!   page), whose `ws:` handshake would carry the CRM's cookies in clear.
 //! - Path-restricted entries (Freshsales under `/crm/`) upgrade their whole host: harmless.
 //!
-//! Ids start at [`FIRST_RULE_ID`] and follow the catalog order, so the same catalog and exceptions give
-//! the same ids. The binding replaces its rules wholesale: remove the previous ids, add these.
+//! Ids start at [`FIRST_RULE_ID`] and follow the catalog order (each domain's upgrade rule, then its
+//! `ws:` rule), so the same catalog and exceptions give the same ids. The binding replaces its rules
+//! wholesale: remove the previous ids, add these.
 
 use serde_json::{json, Value};
 use thiserror::Error;
@@ -66,7 +74,8 @@ struct Target {
     excluded: Vec<String>,
 }
 
-/// The `upgradeScheme` rules for every host pattern of `catalog`, leaving out `exceptions`.
+/// The rules for every host pattern of `catalog`, leaving out `exceptions`: per domain an
+/// `upgradeScheme` rule for `http:` and a `block` rule for `ws:` (module doc).
 pub fn upgrade_rules(catalog: &Catalog, exceptions: &[HostPattern]) -> Result<Vec<Value>, DnrError> {
     let mut targets: Vec<Target> = Vec::new();
     for entry in catalog.entries() {
@@ -92,10 +101,17 @@ pub fn upgrade_rules(catalog: &Catalog, exceptions: &[HostPattern]) -> Result<Ve
             }
         }
     }
-    if targets.len() > MAX_DYNAMIC_RULES {
-        return Err(DnrError::TooManyRules { count: targets.len(), limit: MAX_DYNAMIC_RULES });
+    let count = targets.len() * RULES_PER_DOMAIN;
+    if count > MAX_DYNAMIC_RULES {
+        return Err(DnrError::TooManyRules { count, limit: MAX_DYNAMIC_RULES });
     }
-    Ok(targets.into_iter().zip(FIRST_RULE_ID..).map(|(t, id)| rule(id, t)).collect())
+    let mut ids = FIRST_RULE_ID..;
+    let mut rules = Vec::with_capacity(count);
+    for t in &targets {
+        rules.push(rule(ids.next().unwrap_or(u32::MAX), "upgradeScheme", "|http://", &RESOURCE_TYPES, t));
+        rules.push(rule(ids.next().unwrap_or(u32::MAX), "block", "|ws://", &["websocket"], t));
+    }
+    Ok(rules)
 }
 
 /// The priority of a user's "continue over http" rule: above [`UPGRADE_PRIORITY`].
@@ -124,11 +140,14 @@ pub fn allow_http_rule(exceptions: &[HostPattern], url: &str, id: u32) -> Option
     }))
 }
 
-fn rule(id: u32, target: Target) -> Value {
+/// Rules per domain: the `http:` upgrade and the `ws:` block.
+pub const RULES_PER_DOMAIN: usize = 2;
+
+fn rule(id: u32, action: &str, url_filter: &str, resource_types: &[&str], target: &Target) -> Value {
     let mut condition = json!({
-        "urlFilter": "|http://",
+        "urlFilter": url_filter,
         "requestDomains": [target.domain],
-        "resourceTypes": RESOURCE_TYPES,
+        "resourceTypes": resource_types,
     });
     if !target.excluded.is_empty() {
         condition["excludedRequestDomains"] = json!(target.excluded);
@@ -136,7 +155,7 @@ fn rule(id: u32, target: Target) -> Value {
     json!({
         "id": id,
         "priority": UPGRADE_PRIORITY,
-        "action": { "type": "upgradeScheme" },
+        "action": { "type": action },
         "condition": condition,
     })
 }
@@ -177,7 +196,15 @@ mod tests {
     }
 
     fn rule_for<'a>(rules: &'a [Value], domain: &str) -> Option<&'a Value> {
-        rules.iter().find(|r| r["condition"]["requestDomains"][0] == domain)
+        of_type(rules, domain, "upgradeScheme")
+    }
+
+    fn ws_rule_for<'a>(rules: &'a [Value], domain: &str) -> Option<&'a Value> {
+        of_type(rules, domain, "block")
+    }
+
+    fn of_type<'a>(rules: &'a [Value], domain: &str, action: &str) -> Option<&'a Value> {
+        rules.iter().find(|r| r["condition"]["requestDomains"][0] == domain && r["action"]["type"] == action)
     }
 
     fn excluded(rule: &Value) -> Vec<&str> {
@@ -221,7 +248,8 @@ mod tests {
             let id = r["id"].as_u64().expect("integer id");
             assert!(id >= u64::from(FIRST_RULE_ID));
             assert_eq!(r["condition"]["requestDomains"].as_array().map(Vec::len), Some(1));
-            assert_eq!(r["condition"]["resourceTypes"].as_array().map(Vec::len), Some(13));
+            let types = if r["action"]["type"] == "block" { 1 } else { 13 };
+            assert_eq!(r["condition"]["resourceTypes"].as_array().map(Vec::len), Some(types));
             // Chrome rejects an empty list; it is left out instead.
             assert_ne!(r["condition"]["excludedRequestDomains"], json!([]));
         }
@@ -237,7 +265,47 @@ mod tests {
         }
         let distinct: std::collections::BTreeSet<_> =
             BUILTIN.iter().flat_map(|e| e.hosts.iter()).map(base).collect();
-        assert_eq!(rules.len(), distinct.len(), "one rule per distinct domain");
+        assert_eq!(rules.len(), 2 * distinct.len(), "two rules per distinct domain");
+    }
+
+    /// Issue 10: `ws:` to a CRM host is blocked on every domain that is upgraded, with the same
+    /// exclusions, and never touches `wss:` or any other resource type.
+    #[test]
+    fn plaintext_websockets_to_crm_hosts_are_blocked() {
+        let rules = upgrade_rules(&Catalog::with_extra(vec![acme()]), &[pattern("legacy.monday.com")])
+            .expect("within limits");
+        let sf = ws_rule_for(&rules, "my.salesforce.com").expect("*.my.salesforce.com has a ws rule");
+        assert_eq!(
+            *sf,
+            json!({
+                "id": sf["id"],
+                "priority": 1,
+                "action": { "type": "block" },
+                "condition": {
+                    "urlFilter": "|ws://",
+                    "requestDomains": ["my.salesforce.com"],
+                    "resourceTypes": ["websocket"],
+                },
+            })
+        );
+        let upgrades: Vec<&Value> = rules.iter().filter(|r| r["action"]["type"] == "upgradeScheme").collect();
+        assert_eq!(upgrades.len() * 2, rules.len());
+        for up in upgrades {
+            let domain = up["condition"]["requestDomains"][0].as_str().expect("domain");
+            let ws = ws_rule_for(&rules, domain).unwrap_or_else(|| panic!("{domain}: no ws rule"));
+            assert_eq!(ws["id"].as_u64(), up["id"].as_u64().map(|i| i + 1), "{domain}: the next id");
+            assert_eq!(
+                ws["condition"]["excludedRequestDomains"], up["condition"]["excludedRequestDomains"],
+                "{domain}: same exclusions"
+            );
+        }
+        assert!(ws_rule_for(&rules, "crm-eu.acme.example").is_some(), "policy CRMs too");
+        let monday = ws_rule_for(&rules, "monday.com").expect("monday");
+        assert!(excluded(monday).contains(&"legacy.monday.com"), "an exception host keeps ws");
+        // Only the plaintext scheme, anchored at the start of the URL (`wss://` does not match).
+        for r in rules.iter().filter(|r| r["action"]["type"] == "block") {
+            assert_eq!(r["condition"]["urlFilter"], "|ws://");
+        }
     }
 
     #[test]
@@ -294,8 +362,9 @@ mod tests {
 
     #[test]
     fn too_many_rules_is_an_error() {
+        // Two rules per domain: half the limit in domains is one domain too many.
         let hosts: Vec<HostPattern> =
-            (0..MAX_DYNAMIC_RULES).map(|i| pattern(&format!("crm{i}.big.example"))).collect();
+            (0..=MAX_DYNAMIC_RULES / 2).map(|i| pattern(&format!("crm{i}.big.example"))).collect();
         let big = CrmEntry { hosts: hosts.into(), ..acme() };
         let err = upgrade_rules(&Catalog::with_extra(vec![big]), &[]).expect_err("over the limit");
         assert!(

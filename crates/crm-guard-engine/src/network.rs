@@ -59,9 +59,10 @@ impl<P: Ports + 'static> Engine<P> {
     // -----------------------------------------------------------------------------------------
     // HTTPS upgrade rules.
 
-    /// Installs the `upgradeScheme` rules for the catalog in force, replacing the previous ones in
-    /// one call. Fail closed: a catalog too large for the rules falls back to the built-in
-    /// catalog's; a set the browser refuses is installed rule by rule, skipping only the refused.
+    /// Installs the rules for the catalog in force (`http:` upgraded, `ws:` blocked: see
+    /// `crm_guard_core::dnr`), replacing the previous ones in one call. Fail closed: a catalog too
+    /// large for the rules falls back to the built-in catalog's; a set the browser refuses is
+    /// installed rule by rule, skipping only the refused.
     pub(crate) async fn install_upgrade_rules(self: &Rc<Self>) -> Result<Value> {
         let settings = self.settings().await?;
         let mut errors: Vec<String> = Vec::new();

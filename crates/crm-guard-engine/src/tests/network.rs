@@ -96,6 +96,20 @@ pub(super) fn upgrade_domains(b: &Browser) -> Vec<String> {
     rules.iter().map(|r| r["condition"]["requestDomains"][0].as_str().unwrap().to_owned()).collect()
 }
 
+/// The domains of the `ws:` block rules, in id order.
+pub(super) fn ws_blocked_domains(b: &Browser) -> Vec<String> {
+    let mut rules: Vec<Value> = b
+        .state
+        .dynamic_rules
+        .borrow()
+        .iter()
+        .filter(|r| r["action"]["type"] == "block" && r["condition"]["urlFilter"] == "|ws://")
+        .cloned()
+        .collect();
+    rules.sort_by_key(|r| r["id"].as_u64());
+    rules.iter().map(|r| r["condition"]["requestDomains"][0].as_str().unwrap().to_owned()).collect()
+}
+
 pub(super) fn storage_text(b: &Browser) -> String {
     format!(
         "{:?}{:?}{:?}{:?}",
@@ -128,16 +142,20 @@ pub(super) fn upgrade_rules_are_installed_on_install_and_start_and_follow_the_po
         "{builtin:?}"
     );
     for r in b.state.dynamic_rules.borrow().iter().filter(|r| r["id"] != 7) {
-        assert_eq!(r["action"]["type"], "upgradeScheme", "{r}");
-        assert_eq!(r["condition"]["urlFilter"], "|http://", "{r}");
+        // Each domain: `http:` upgraded, `ws:` blocked (issue 10: a WebSocket cannot be upgraded).
+        let filter = if r["action"]["type"] == "block" { "|ws://" } else { "|http://" };
+        assert!(r["action"]["type"] == "upgradeScheme" || r["action"]["type"] == "block", "{r}");
+        assert_eq!(r["condition"]["urlFilter"], filter, "{r}");
         assert!(r["id"].as_u64().unwrap() >= 1000, "{r}");
     }
+    assert_eq!(ws_blocked_domains(&b), builtin, "a ws rule for every upgraded domain");
 
     // A self-hosted CRM from policy gets its rule.
     b.set_policy(json!({"crmHosts": [{"name": "Acme CRM", "hosts": ["crm.acme.example"]}]}));
     let with_acme = upgrade_domains(&b);
     assert_eq!(with_acme.len(), builtin.len() + 1, "{with_acme:?}");
     assert!(with_acme.iter().any(|d| d == "crm.acme.example"), "{with_acme:?}");
+    assert_eq!(ws_blocked_domains(&b), with_acme, "and its ws rule");
 
     // Replaced by another: the old rule is gone, no duplicate id.
     b.set_policy(json!({"crmHosts": ["crm.other.example"]}));
