@@ -4,7 +4,8 @@
 //!   as JSON or CSV.
 //! - [`ReportQueue`]: the events not yet accepted by IT's endpoint, sent in [`Batch`]es with a
 //!   deterministic back-off. Both are plain data the extension persists with serde.
-//! - [`report_body`] and [`sign`]: the signed JSON body (see `docs/policy.md`, "Reporting endpoint").
+//! - [`report_body`] and [`sign`]: the signed JSON body, with the install id, send time and nonce
+//!   of each [`Sending`] inside what is signed (see `docs/policy.md`, "Reporting endpoint").
 //!
 //! **Invariant:** an event carries a host, never a URL path, query, cookie value or password;
 //! its detail is at most [`MAX_DETAIL_CHARS`] characters.
@@ -420,17 +421,62 @@ pub fn backoff_ms(failures: u32) -> u64 {
     BACKOFF_START_MS.saturating_mul(1 << doublings).min(BACKOFF_MAX_MS)
 }
 
-/// The report body: `{ "schema", "batchId", "extensionVersion", "events" }`.
-pub fn report_body(batch: &Batch, extension_version: &str) -> String {
+/// Bytes of randomness in a report's nonce (hex in the body).
+pub const NONCE_BYTES: usize = 16;
+/// Bytes of randomness in an install id (hex in the body).
+pub const INSTALL_ID_BYTES: usize = 16;
+
+/// One sending of a batch: who sends it and when, signed with it so that a receiver can reject a
+/// replay (see `docs/policy.md`, "Replays"). A retry of the same batch is a new sending: same
+/// batch id and events, fresh `sent_ms` and `nonce`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sending<'a> {
+    /// Random, created once per browser profile (`storage.local`); event ids count per install.
+    pub install_id: &'a str,
+    /// Unix milliseconds when this attempt left.
+    pub sent_ms: u64,
+    /// Random per attempt, never reused.
+    pub nonce: &'a str,
+    pub extension_version: &'a str,
+}
+
+/// Lowercase hex of `bytes` (install ids and nonces).
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Whether `s` is an install id this version creates (`INSTALL_ID_BYTES` of lowercase hex).
+pub fn is_install_id(s: &str) -> bool {
+    s.len() == INSTALL_ID_BYTES * 2 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The report body: `{ "schema", "batchId", "installId", "sentMs", "nonce", "extensionVersion",
+/// "events" }`, every field inside what [`sign`] covers.
+pub fn report_body(batch: &Batch, sending: &Sending<'_>) -> String {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Body<'a> {
         schema: &'a str,
         batch_id: u64,
+        install_id: &'a str,
+        sent_ms: u64,
+        nonce: &'a str,
         extension_version: &'a str,
         events: &'a [Event],
     }
-    let body = Body { schema: SCHEMA, batch_id: batch.batch_id, extension_version, events: &batch.events };
+    let body = Body {
+        schema: SCHEMA,
+        batch_id: batch.batch_id,
+        install_id: sending.install_id,
+        sent_ms: sending.sent_ms,
+        nonce: sending.nonce,
+        extension_version: sending.extension_version,
+        events: &batch.events,
+    };
     serde_json::to_string(&body).unwrap_or_default()
 }
 
@@ -438,11 +484,7 @@ pub fn report_body(batch: &Batch, extension_version: &str) -> String {
 pub fn sign(secret: &[u8], body: &[u8]) -> String {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts keys of any length");
     mac.update(body);
-    let mut out = String::from("sha256=");
-    for b in mac.finalize().into_bytes() {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
+    format!("sha256={}", hex(&mac.finalize().into_bytes()))
 }
 
 #[cfg(test)]

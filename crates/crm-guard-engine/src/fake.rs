@@ -49,8 +49,12 @@ pub struct State {
     pub http: RefCell<Option<Box<dyn Fn(&HttpRequest) -> Result<HttpResponse, HttpError>>>>,
     pub now: Cell<u64>,
     pub derivations: Cell<u32>,
+    pub random_calls: Cell<usize>,
     pub scorer_broken: Cell<bool>,
     pub scores: Cell<u32>,
+    /// Each score advances the clock by this much: the worker is one thread, so whatever it
+    /// scores delays every event queued behind it (0 by default).
+    pub score_cost_ms: Cell<u64>,
     pub proxy: RefCell<Option<ProxySettings>>,
     pub all_urls: Cell<bool>,
     pub phishing_registered: Cell<bool>,
@@ -245,7 +249,10 @@ impl Crypto for Fake {
         Ok(h.to_be_bytes()[..(bits / 8) as usize].to_vec())
     }
     fn random_bytes(&self, len: usize) -> PortResult<Vec<u8>> {
-        Ok((0..len).map(|i| (i * 37 + 11) as u8).collect())
+        // Deterministic, but different on every call (nonces must differ).
+        let call = self.state.random_calls.get();
+        self.state.random_calls.set(call + 1);
+        Ok((0..len).map(|i| (i * 37 + 11 + call * 101) as u8).collect())
     }
 }
 
@@ -255,6 +262,7 @@ impl Scorer for Fake {
             return Err(PortError("scorer trapped".into()));
         }
         self.state.scores.set(self.state.scores.get() + 1);
+        self.state.now.set(self.state.now.get() + self.state.score_cost_ms.get());
         let length = password.chars().count();
         Ok(Strength {
             score: (length / 4).min(4) as u8,

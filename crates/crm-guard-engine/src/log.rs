@@ -6,13 +6,18 @@
 //! lost for the endpoint). Reports go out in signed batches right after a push and on the report
 //! alarm; the batch in flight is persisted before it is sent, so a stopped worker resends the same
 //! batch (same ids: the endpoint deduplicates) and never loses one. Back-off comes from the core.
+//!
+//! Every sending is signed with this install's id (random, created once in `storage.local`), its
+//! send time and a fresh nonce, so a receiver can tell a replayed capture from a retry: a retry is
+//! the same batch with a new send time and nonce (`docs/policy.md`, "Replays").
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use crm_guard_core::events::{
-    report_body, sign, Event, EventKind, EventLog, Filter, NewEvent, ReportQueue, SIGNATURE_HEADER,
+    hex, is_install_id, report_body, sign, Event, EventKind, EventLog, Filter, NewEvent, ReportQueue,
+    Sending, INSTALL_ID_BYTES, NONCE_BYTES, SIGNATURE_HEADER,
 };
 use crm_guard_core::policy::Settings;
 use crm_guard_core::{Finding, Level};
@@ -20,7 +25,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use crate::ports::{Area, HttpRequest, Ports};
-use crate::protocol::names::{EVENT_LOG_KEY, MAX_LISTED_EVENTS, REPORT_ALARM, REPORT_QUEUE_KEY};
+use crate::protocol::names::{
+    EVENT_LOG_KEY, INSTALL_ID_KEY, MAX_LISTED_EVENTS, REPORT_ALARM, REPORT_QUEUE_KEY,
+};
 use crate::store::to_value;
 use crate::{Engine, EngineError, Result};
 
@@ -31,6 +38,7 @@ const REPORT_TIMEOUT_MS: u32 = 15_000;
 pub(crate) struct State {
     log: RefCell<Option<EventLog>>,
     queue: RefCell<Option<ReportQueue>>,
+    install_id: RefCell<Option<String>>,
     flushing: Cell<bool>,
     again: Cell<bool>,
 }
@@ -211,6 +219,7 @@ impl<P: Ports + 'static> Engine<P> {
         }
         let batch_size = settings.settings.reporting_batch_size as usize;
         self.load_once(&self.log.queue, REPORT_QUEUE_KEY).await?;
+        let install_id = self.install_id().await?;
         loop {
             let now = self.ports.now_ms();
             let batch = {
@@ -220,7 +229,13 @@ impl<P: Ports + 'static> Engine<P> {
             let Some(batch) = batch else { break };
             // The batch in flight is on disk before it leaves: a stopped worker resends it.
             self.persist_queue().await?;
-            let body = report_body(&batch, &self.ports.version());
+            // A fresh send time and nonce for every attempt, a retry included.
+            let nonce = hex(&self.ports.random_bytes(NONCE_BYTES)?);
+            let version = self.ports.version();
+            let sent_ms = self.ports.now_ms();
+            let sending =
+                Sending { install_id: &install_id, sent_ms, nonce: &nonce, extension_version: &version };
+            let body = report_body(&batch, &sending);
             let request = HttpRequest {
                 url: url.clone(),
                 headers: vec![
@@ -254,6 +269,27 @@ impl<P: Ports + 'static> Engine<P> {
             self.ports.alarm_at(REPORT_ALARM, next.max(self.ports.now_ms() + 1000)).await?;
         }
         Ok(())
+    }
+
+    /// This install's id: read once, created (random) when absent or not one this version made.
+    /// Only reporting uses it; it is not a secret (the receiver's replay check keys on it).
+    async fn install_id(&self) -> Result<String> {
+        if let Some(id) = self.log.install_id.borrow().clone() {
+            return Ok(id);
+        }
+        let stored: Option<String> =
+            self.ports.get(Area::Local, INSTALL_ID_KEY).await?.and_then(|v| v.as_str().map(str::to_owned));
+        let id = match stored.filter(|s| is_install_id(s)) {
+            Some(id) => id,
+            None => {
+                let fresh = hex(&self.ports.random_bytes(INSTALL_ID_BYTES)?);
+                self.ports
+                    .set(Area::Local, vec![(INSTALL_ID_KEY.to_owned(), Value::String(fresh.clone()))])
+                    .await?;
+                fresh
+            }
+        };
+        Ok(self.log.install_id.borrow_mut().get_or_insert(id).clone())
     }
 
     /// Queue state for the options page and the tests.

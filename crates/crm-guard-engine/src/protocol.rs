@@ -272,6 +272,8 @@ pub mod names {
     pub const EVENT_LOG_KEY: &str = "eventLog";
     /// `storage.local`: events waiting for the reporting endpoint.
     pub const REPORT_QUEUE_KEY: &str = "reportQueue";
+    /// `storage.local`: this install's random id, signed into every report.
+    pub const INSTALL_ID_KEY: &str = "installId";
     /// `storage.local`: the install's fingerprint salt and the CRM fingerprints.
     pub const PW_SALT_KEY: &str = "pwSalt";
     pub const PW_FINGERPRINTS_KEY: &str = "pwFingerprints";

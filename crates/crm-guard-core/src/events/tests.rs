@@ -96,15 +96,50 @@ fn hmac_rfc4231_case_2() {
     );
 }
 
+const SENDING: Sending<'static> = Sending {
+    install_id: "00112233445566778899aabbccddeeff",
+    sent_ms: 1_717_243_200_123,
+    nonce: "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    extension_version: "1.2.3",
+};
+
 #[test]
 fn report_body_format() {
     let mut log = EventLog::new(10);
     let e = log.push(NewEvent::new(5, EventKind::ForcedLogout).crm("salesforce")).clone();
-    let body = report_body(&Batch { batch_id: 7, events: vec![e] }, "1.2.3");
+    let body = report_body(&Batch { batch_id: 7, events: vec![e] }, &SENDING);
     assert_eq!(
         body,
-        r#"{"schema":"crm-guard.events.v1","batchId":7,"extensionVersion":"1.2.3","events":[{"id":1,"timeMs":5,"kind":"forcedLogout","crmId":"salesforce"}]}"#
+        r#"{"schema":"crm-guard.events.v1","batchId":7,"installId":"00112233445566778899aabbccddeeff","sentMs":1717243200123,"nonce":"0f1e2d3c4b5a69788796a5b4c3d2e1f0","extensionVersion":"1.2.3","events":[{"id":1,"timeMs":5,"kind":"forcedLogout","crmId":"salesforce"}]}"#
     );
+}
+
+/// Issue 10, item 5: what makes a replay detectable is inside the signature: changing the
+/// install id, the send time or the nonce of a captured body breaks it.
+#[test]
+fn install_id_send_time_and_nonce_are_signed() {
+    let mut log = EventLog::new(10);
+    let batch =
+        Batch { batch_id: 3, events: vec![log.push(NewEvent::new(5, EventKind::IdleLogout)).clone()] };
+    let signed = sign(b"0123456789abcdef", report_body(&batch, &SENDING).as_bytes());
+    for other in [
+        Sending { install_id: "ffeeddccbbaa99887766554433221100", ..SENDING },
+        Sending { sent_ms: SENDING.sent_ms + 1, ..SENDING },
+        Sending { nonce: "00000000000000000000000000000000", ..SENDING },
+    ] {
+        assert_ne!(sign(b"0123456789abcdef", report_body(&batch, &other).as_bytes()), signed, "{other:?}");
+    }
+    assert_eq!(hex(&[0, 0x0f, 0xa0, 0xff]), "000fa0ff");
+    assert!(is_install_id(SENDING.install_id));
+    for bad in [
+        "",
+        "00112233445566778899AABBCCDDEEFF",
+        "00112233",
+        "0011223344556677889900aabbccddeeff",
+        "g0112233445566778899aabbccddeeff",
+    ] {
+        assert!(!is_install_id(bad), "{bad}");
+    }
 }
 
 #[test]
