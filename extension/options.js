@@ -68,10 +68,12 @@ function control(spec, value, locked) {
     c.value = display(spec, value);
   } else {
     const secret = SECRET_KEYS.has(spec.key);
-    c = el('input', { type: secret ? 'password' : 'text', autocomplete: 'off', spellcheck: false });
+    // A secret set by policy never reaches this page (the worker masks it in every reply): it
+    // reads "set (never shown)", beside "set by your organisation".
+    const hidden = secret && locked;
+    c = el('input', { type: secret && !hidden ? 'password' : 'text', autocomplete: 'off', spellcheck: false });
     if (spec.type === 'int') c.inputMode = 'numeric';
-    // A secret set by policy is never shown, not even to the user it protects against.
-    c.value = secret && locked ? (value ? '••••••••' : '') : display(spec, value);
+    c.value = hidden ? (value ? t('options_secretSet') : '') : display(spec, value);
   }
   c.id = `f-${spec.key}`;
   c.name = spec.key;

@@ -19,6 +19,9 @@
 //! secret is stored as a stand-in of the same length, which keeps reporting "configured" (events
 //! are queued from the first second) but never signs: no report leaves until managed storage
 //! has answered with the real secret. Policy errors are recorded from real reads only.
+//!
+//! Secrets never leave the worker: the `settings` and `saveOptions` replies mask them
+//! ([`SECRET_MASK`]), and policy errors and events never show a secret's value.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
@@ -68,6 +71,25 @@ fn redacted(managed: &Value) -> Value {
         }
     }
     out
+}
+
+/// What a reply says in place of a secret that is set (`null` stays `null`): secrets stay in the
+/// worker (issue 10). The options page shows a secret locked by policy as "set by your
+/// organisation"; the user's own secret is theirs, in `storage.local` `options`.
+pub(crate) const SECRET_MASK: &str = "(set)";
+
+/// The effective settings as a reply: every secret replaced by [`SECRET_MASK`]. Errors never
+/// carry a secret (the core hides rejected secret values).
+fn masked(effective: &Effective) -> Result<Value> {
+    let mut reply = to_value(effective)?;
+    if let Some(Value::Object(settings)) = reply.get_mut("settings") {
+        for (k, v) in settings.iter_mut() {
+            if policy::Key::from_name(k).is_some_and(policy::Key::is_secret) && !v.is_null() {
+                *v = Value::String(SECRET_MASK.to_owned());
+            }
+        }
+    }
+    Ok(reply)
 }
 
 /// What `settingsSnapshot` holds: the managed policy as last delivered, secrets redacted.
@@ -194,13 +216,13 @@ impl<P: Ports + 'static> Engine<P> {
         self.write(Area::Local, POLICY_DIGESTS_KEY, &current).await
     }
 
-    /// The `settings` message: effective settings, locked keys and errors.
+    /// The `settings` message: effective settings (secrets masked), locked keys and errors.
     pub(crate) async fn settings_reply(self: &Rc<Self>, fresh: bool) -> Result<Value> {
         // `fresh`: the page saw a storage change, maybe before this worker's own listener ran.
         if fresh {
             self.settings_changed();
         }
-        to_value(&*self.settings().await?)
+        masked(&*self.settings().await?)
     }
 
     /// The key table, for the options page's form.
@@ -216,6 +238,6 @@ impl<P: Ports + 'static> Engine<P> {
         }
         self.write(Area::Local, OPTIONS_KEY, &options).await?;
         self.settings_changed();
-        to_value(&*self.settings().await?)
+        masked(&*self.settings().await?)
     }
 }

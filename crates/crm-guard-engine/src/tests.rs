@@ -9,3 +9,4 @@ mod log;
 mod network;
 mod network_trust;
 mod password;
+mod secrets;
