@@ -29,10 +29,12 @@ pub struct CrmEntry {
 
 impl CrmEntry {
     /// Whether this entry claims the URL: host matches, is not excluded, path is under the prefix.
+    /// A URL read by scheme and host alone ([`PageUrl::partial`]) is claimed on its host: its
+    /// path is unknown, and a page must not leave the CRM by making its URL too long to read.
     pub fn matches(&self, url: &PageUrl) -> bool {
         self.hosts.iter().any(|p| p.matches(&url.host))
             && !self.exclude.iter().any(|p| p.matches(&url.host))
-            && self.path_prefix.as_deref().is_none_or(|prefix| path_under(&url.path, prefix))
+            && (url.partial || self.path_prefix.as_deref().is_none_or(|prefix| path_under(&url.path, prefix)))
     }
 
     /// The logout URL for a tab of this CRM at `origin`, if the CRM has one.

@@ -7,9 +7,15 @@ use serde::Serialize;
 use thiserror::Error;
 use url::Url;
 
-/// URLs longer than this are not classified (Chromium accepts up to 2 MB; no CRM needs more
-/// than a few KB, and parsing megabytes on every navigation is a denial of service).
+/// URLs longer than this are not parsed whole (Chromium accepts up to 2 MB; no CRM needs more
+/// than a few KB, and parsing megabytes on every navigation is a denial of service). An over-long
+/// URL is classified without what cannot matter (the fragment, then the query) or, failing that,
+/// by its scheme and host alone ([`PageUrl::partial`]): a page cannot switch CRM Guard off by
+/// making its own URL long.
 pub const MAX_URL_LEN: usize = 32 * 1024;
+
+/// The longest `user:pass@host:port` read from a URL that is not parsed whole.
+const MAX_AUTHORITY_LEN: usize = 2048;
 
 /// Why a URL cannot be a CRM tab.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -48,14 +54,40 @@ pub struct PageUrl {
     pub path: String,
     /// The host is an IP literal, not a name.
     pub ip_literal: bool,
+    /// Only the scheme and the authority were read (the URL is over-long even without its query
+    /// and fragment, or its path does not parse): `path` is `/` and stands for any path.
+    pub partial: bool,
 }
 
 impl PageUrl {
     /// Parses a tab URL. Only `http:` and `https:` URLs with a host are pages we classify.
+    ///
+    /// Fail closed: a URL over [`MAX_URL_LEN`] is parsed without its fragment, then without its
+    /// query; if it is still too long (or whatever follows the host does not parse), its scheme
+    /// and host alone are read ([`PageUrl::partial`]). Only a URL whose scheme and host cannot be
+    /// read is an error.
     pub fn parse(input: &str) -> Result<Self, UrlError> {
-        if input.len() > MAX_URL_LEN {
-            return Err(UrlError::TooLong(input.len()));
+        if input.len() <= MAX_URL_LEN {
+            return match Self::parse_whole(input) {
+                Err(UrlError::Invalid(e)) => Self::parse_authority(input).ok_or(UrlError::Invalid(e)),
+                other => other,
+            };
         }
+        // Neither the fragment nor the query can change which CRM a page belongs to.
+        let no_fragment = input.split('#').next().unwrap_or_default();
+        let no_query = no_fragment.split('?').next().unwrap_or_default();
+        for head in [no_fragment, no_query] {
+            if head.len() <= MAX_URL_LEN {
+                if let Ok(u) = Self::parse_whole(head) {
+                    return Ok(u);
+                }
+                break;
+            }
+        }
+        Self::parse_authority(input).ok_or(UrlError::TooLong(input.len()))
+    }
+
+    fn parse_whole(input: &str) -> Result<Self, UrlError> {
         let url = Url::parse(input)?;
         let scheme = match url.scheme() {
             "http" => Scheme::Http,
@@ -71,7 +103,31 @@ impl PageUrl {
         if host.is_empty() {
             return Err(UrlError::NoHost);
         }
-        Ok(PageUrl { scheme, host, port: url.port(), path: url.path().to_owned(), ip_literal })
+        Ok(PageUrl {
+            scheme,
+            host,
+            port: url.port(),
+            path: url.path().to_owned(),
+            ip_literal,
+            partial: false,
+        })
+    }
+
+    /// The scheme and the authority of an `http(s)://` URL, read without the rest.
+    fn parse_authority(input: &str) -> Option<Self> {
+        let s = input.trim_start_matches(|c: char| c <= ' ');
+        let (scheme, rest) = s.split_once(':')?;
+        if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+            return None;
+        }
+        let rest = rest.trim_start_matches(['/', '\\']);
+        let authority = &rest[..rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len())];
+        if authority.is_empty() || authority.len() > MAX_AUTHORITY_LEN {
+            return None;
+        }
+        let mut url = Self::parse_whole(&format!("{}://{authority}/", scheme.to_ascii_lowercase())).ok()?;
+        url.partial = true;
+        Some(url)
     }
 
     /// `scheme://host[:port]`, the origin as the browser prints it.
@@ -238,8 +294,123 @@ mod tests {
         ] {
             assert!(PageUrl::parse(bad).is_err(), "{bad} should not parse as a page");
         }
-        let huge = format!("https://a.my.salesforce.com/{}", "a".repeat(MAX_URL_LEN));
+        let huge = format!("chrome://settings/{}", "a".repeat(MAX_URL_LEN));
         assert_eq!(PageUrl::parse(&huge), Err(UrlError::TooLong(huge.len())));
+        let huge_host =
+            format!("https://{}.example/{}", "a".repeat(MAX_AUTHORITY_LEN), "a".repeat(MAX_URL_LEN));
+        assert_eq!(PageUrl::parse(&huge_host), Err(UrlError::TooLong(huge_host.len())));
+    }
+
+    /// Fail closed: an over-long URL is still read: without its fragment, then without its query,
+    /// else by scheme and host alone. (url, scheme, host, port, path, partial)
+    #[test]
+    fn over_long_urls_keep_scheme_and_host() {
+        let pad = "x".repeat(40 * 1024);
+        #[allow(clippy::type_complexity)]
+        let cases: &[(String, Scheme, &str, Option<u16>, &str, bool)] = &[
+            (
+                format!("https://acme.my.salesforce.com/lightning/page#{pad}"),
+                Scheme::Https,
+                "acme.my.salesforce.com",
+                None,
+                "/lightning/page",
+                false,
+            ),
+            (
+                format!("https://acme.my.salesforce.com/a?q={pad}#frag"),
+                Scheme::Https,
+                "acme.my.salesforce.com",
+                None,
+                "/a",
+                false,
+            ),
+            (
+                format!("https://acme.my.salesforce.com/a?q=1#{pad}?{pad}"),
+                Scheme::Https,
+                "acme.my.salesforce.com",
+                None,
+                "/a",
+                false,
+            ),
+            (
+                format!("https://acme.my.salesforce.com/{pad}"),
+                Scheme::Https,
+                "acme.my.salesforce.com",
+                None,
+                "/",
+                true,
+            ),
+            (
+                format!("https://acme.my.salesforce.com/{pad}?a#b"),
+                Scheme::Https,
+                "acme.my.salesforce.com",
+                None,
+                "/",
+                true,
+            ),
+            (
+                format!("HTTP://user:pw@ACME.My.SalesForce.com.:8080/{pad}"),
+                Scheme::Http,
+                "acme.my.salesforce.com",
+                Some(8080),
+                "/",
+                true,
+            ),
+            (format!("  https://10.0.0.1/{pad}"), Scheme::Https, "10.0.0.1", None, "/", true),
+            (
+                format!("https://acme.my.salesforce.com#{pad}"),
+                Scheme::Https,
+                "acme.my.salesforce.com",
+                None,
+                "/",
+                false,
+            ),
+            (
+                format!("https://acme.my.salesforce.com?{pad}"),
+                Scheme::Https,
+                "acme.my.salesforce.com",
+                None,
+                "/",
+                false,
+            ),
+            (
+                format!("https://bücher.example/{pad}"),
+                Scheme::Https,
+                "xn--bcher-kva.example",
+                None,
+                "/",
+                true,
+            ),
+            (
+                format!("https:\\\\acme.my.salesforce.com\\{pad}"),
+                Scheme::Https,
+                "acme.my.salesforce.com",
+                None,
+                "/",
+                true,
+            ),
+        ];
+        for (url, scheme, host, port, path, partial) in cases {
+            let u = PageUrl::parse(url).unwrap_or_else(|e| panic!("{}: {e}", &url[..60]));
+            assert_eq!(
+                (u.scheme, u.host.as_str(), u.port, u.path.as_str(), u.partial),
+                (*scheme, *host, *port, *path, *partial),
+                "{}",
+                &url[..60]
+            );
+        }
+        for bad in [
+            format!("chrome://x/{pad}"),
+            format!("https:///{pad}"),
+            format!("data:text/html,{pad}"),
+            format!("https://a b/{pad}"),
+        ] {
+            assert!(PageUrl::parse(&bad).is_err(), "{}", &bad[..30]);
+        }
+        // At the limit, a URL is parsed whole as before.
+        let at = format!("https://a.my.salesforce.com/{}", "a".repeat(MAX_URL_LEN - 28));
+        assert_eq!(at.len(), MAX_URL_LEN);
+        assert!(!PageUrl::parse(&at).unwrap().partial);
     }
 
     #[test]

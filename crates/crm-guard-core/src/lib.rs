@@ -20,6 +20,7 @@ pub mod lookalike;
 pub mod network;
 pub mod password;
 pub mod policy;
+pub mod rate;
 pub mod verdict;
 
 pub use catalog::{Catalog, CrmEntry};

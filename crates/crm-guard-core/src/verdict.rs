@@ -176,7 +176,48 @@ mod tests {
         ] {
             assert_eq!(eval(url, &[]), None, "{url}");
         }
-        let huge = format!("https://acme.my.salesforce.com/{}", "x".repeat(3_000_000));
+        let huge = format!("https://www.salesforce.com/{}", "x".repeat(3_000_000));
         assert_eq!(eval(&huge, &[]), None);
+    }
+
+    /// Fail closed (issue 10, item 6): a page cannot switch CRM Guard off by making its URL
+    /// longer than the parser takes. (url, CRM id, level, lookalike); `None`: no verdict.
+    #[test]
+    fn over_long_urls_are_judged_by_scheme_and_host() {
+        let pad = "x".repeat(40 * 1024);
+        let huge = "y".repeat(3_000_000);
+        type Want = Option<(&'static str, Level, bool)>;
+        let cases: Vec<(String, Want)> = vec![
+            (
+                format!("https://acme.my.salesforce.com/lightning/page#{pad}"),
+                Some(("salesforce", Level::Secure, false)),
+            ),
+            (format!("https://acme.my.salesforce.com/{huge}"), Some(("salesforce", Level::Secure, false))),
+            (
+                format!("https://acme.my.salesforce.com/a?{huge}#{huge}"),
+                Some(("salesforce", Level::Secure, false)),
+            ),
+            (format!("http://acme.my.salesforce.com/#{pad}"), Some(("salesforce", Level::AtRisk, false))),
+            (
+                format!("https://acme.my.salesforce.com:8443/{pad}"),
+                Some(("salesforce", Level::Warning, false)),
+            ),
+            // A path-scoped entry is claimed on its host when the path cannot be read.
+            (
+                format!("https://acme.myfreshworks.com/crm/sales#{pad}"),
+                Some(("freshsales", Level::Secure, false)),
+            ),
+            (format!("https://acme.myfreshworks.com/{pad}"), Some(("freshsales", Level::Secure, false))),
+            (format!("https://acme.myfreshworks.com/other#{pad}"), None),
+            (format!("https://salesforce-login.com/{huge}"), Some(("salesforce", Level::AtRisk, true))),
+            (format!("https://www.salesforce.com/#{pad}"), None),
+            (format!("https://example.com/{pad}"), None),
+            (format!("chrome://newtab/{pad}"), None),
+        ];
+        for (url, want) in cases {
+            let got = eval(&url, &[]).map(|v| (v.crm_id, v.level, v.lookalike));
+            let want = want.map(|(id, level, l)| (id.to_owned(), level, l));
+            assert_eq!(got, want, "{}", &url[..50]);
+        }
     }
 }

@@ -17,6 +17,7 @@
 #![allow(async_fn_in_trait)]
 
 mod idle;
+mod limits;
 mod log;
 mod network;
 mod password;
@@ -79,6 +80,8 @@ pub struct Engine<P: Ports> {
     log: log::State,
     net: network::State,
     pw: password::State,
+    /// Budgets of page-driven messages, per tab.
+    limits: limits::State,
     /// One lock per tab with events in flight: a tab's events run in arrival order.
     tab_locks: RefCell<HashMap<i32, Rc<Mutex<()>>>>,
     /// Idle events run one at a time (the machine is loaded, fed and saved as a whole).
@@ -93,6 +96,7 @@ impl<P: Ports + 'static> Engine<P> {
             log: log::State::default(),
             net: network::State::default(),
             pw: password::State::default(),
+            limits: limits::State::default(),
             tab_locks: RefCell::default(),
             idle_lock: Mutex::new(()),
         })
@@ -183,6 +187,13 @@ impl<P: Ports + 'static> Engine<P> {
     async fn message(self: &Rc<Self>, raw: Value, sender: Sender) -> Result<Value> {
         let message: Message =
             serde_json::from_value(raw).map_err(|e| EngineError::Malformed(format!("message: {e}")))?;
+        // Page-driven work over its budget is answered at once: before any await, so a flood
+        // costs the worker (and the idle logout waiting behind it) next to nothing.
+        if let Some(budget) = limits::Budget::of(&message) {
+            if !self.limits.admit(sender.tab_id.unwrap_or(-1), budget, self.ports.now_ms()) {
+                return Ok(limits::limited_reply(&message));
+            }
+        }
         let name = message.type_name();
         let from_content = !sender.extension_page && sender.tab_id.is_some();
         let allowed = match message.from() {

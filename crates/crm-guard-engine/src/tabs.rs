@@ -170,6 +170,7 @@ impl<P: Ports + 'static> Engine<P> {
     pub(crate) async fn tab_removed(self: &Rc<Self>, tab_id: i32) -> Result<()> {
         self.with_tab(tab_id, async { self.forget(Area::Session, &key(tab_id)).await }).await?;
         self.password_tab_closed(tab_id);
+        self.limits.forget(tab_id);
         Ok(())
     }
 
