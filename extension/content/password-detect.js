@@ -31,7 +31,7 @@
     send,
     MAX_TEXT,
     timings,
-    /** field → { kind, meter, seq, shownSeq, judged: {value, view}, blockShown } */
+    /** field → { kind, meter, seq, shownSeq, judged: {value, view}, blockShown, inflight, input } */
     fields: new Map(),
     policy: null,
     classifying: Promise.resolve(), // settles when the fields found so far are classified
@@ -177,9 +177,9 @@
     const batch = [...pending].filter((f) => f.isConnected);
     pending.clear();
     if (batch.length === 0) return;
-    for (const f of batch) fields.set(f, { kind: null, seq: -1, shownSeq: -1, judged: null, meter: null });
+    for (const f of batch) fields.set(f, { kind: null, seq: -1, shownSeq: -1, judged: null, meter: null, inflight: null });
     const reply = await send({ type: 'pwFields', fields: batch.map(describe) });
-    if (!reply) {
+    if (!reply?.kinds) { // no worker, or the tab is over its budget: found again on focus
       for (const f of batch) fields.delete(f);
       return;
     }

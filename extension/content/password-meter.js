@@ -1,6 +1,9 @@
 // CRM Guard password meter (after password-detect.js, same isolated world). Scores in the worker
-// (WASM), never here: every keystroke in a new-password field sends {seq, password}; only the
-// latest reply is shown. The meter lives in a CLOSED shadow root: page scripts cannot read it.
+// (WASM), never here: the user's keystrokes in a new-password field (trusted `input` events only:
+// a page's synthetic ones are ignored) send {seq, password}, one request in flight per field (the
+// latest value is sent when it returns); only the latest reply is shown. A reply "limited" (the
+// tab is over its budget in the worker) is retried a moment later. The meter lives in a CLOSED
+// shadow root: page scripts cannot read it.
 (() => {
   'use strict';
   const pw = globalThis.crmGuardPw;
@@ -9,11 +12,12 @@
   const { fields, send, timings, MAX_TEXT } = pw;
   let seq = 0;
 
-  const timing = (s) => {
+  /** The timings of request `s`; `init` (the keystroke's own record) becomes them if given. */
+  const timing = (s, init) => {
     let t = timings.keys.get(s);
-    if (!t) {
+    if (!t || init) {
       if (timings.keys.size >= 500) timings.keys.delete(timings.keys.keys().next().value);
-      timings.keys.set(s, (t = { seq: s }));
+      timings.keys.set(s, (t = Object.assign(init ?? {}, { seq: s })));
     }
     return t;
   };
@@ -22,10 +26,17 @@
     return pw.userFields(pw.container(field)).map((i) => i.value).filter(Boolean).slice(0, globalThis.crmGuardProtocol.limits.maxUserValues).map((v) => v.slice(0, MAX_TEXT));
   }
 
+  const LIMITED_RETRY_MS = 250;
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
   function onInput(e) {
+    if (!e.isTrusted) return; // a page's dispatchEvent: not the user's hand
     const t0 = performance.now();
+    const state = fields.get(e.currentTarget);
+    const t = { inputAt: e.timeStamp };
+    if (state) state.input = t; // carried by the next request sent for this field
     requestScore(e.currentTarget);
-    Object.assign(timing(seq), { inputAt: e.timeStamp, handlerMs: performance.now() - t0 });
+    t.handlerMs = performance.now() - t0;
   }
 
   pw.newPasswordField = (field) => {
@@ -33,20 +44,37 @@
     if (field.value) requestScore(field);
   };
 
-  async function requestScore(field) {
+  /** Settles once the reply for the field's current value is shown (or there is none). */
+  function requestScore(field) {
     const state = fields.get(field);
-    if (!state) return;
-    const value = field.value;
-    const mySeq = ++seq;
-    state.seq = mySeq;
-    const reply = await send({ type: 'pwScore', seq: mySeq, password: value, values: userValues(field) });
-    if (!reply || reply.stale || state.seq !== mySeq) return; // a newer keystroke is on its way
-    state.judged = { value, view: reply };
-    state.shownSeq = mySeq;
-    const t0 = performance.now();
-    render(field, state, reply);
-    const t1 = performance.now();
-    Object.assign(timing(mySeq), { renderedAt: t1, renderMs: t1 - t0 });
+    if (!state) return Promise.resolve();
+    state.inflight ??= scoreLoop(field, state).finally(() => { state.inflight = null; });
+    return state.inflight;
+  }
+
+  async function scoreLoop(field, state) {
+    for (;;) {
+      const value = field.value;
+      const mySeq = ++seq;
+      state.seq = mySeq;
+      if (state.input) timing(mySeq, state.input);
+      state.input = null;
+      const reply = await send({ type: 'pwScore', seq: mySeq, password: value, values: userValues(field) });
+      if (reply?.limited) {
+        await sleep(LIMITED_RETRY_MS);
+        continue;
+      }
+      if (reply && !reply.stale && fields.get(field) === state) {
+        state.judged = { value, view: reply };
+        state.shownSeq = mySeq;
+        const t0 = performance.now();
+        render(field, state, reply);
+        const t1 = performance.now();
+        Object.assign(timing(mySeq), { renderedAt: t1, renderMs: t1 - t0 });
+      }
+      // Typed on meanwhile (or another field's request made this one stale): send the latest.
+      if (!reply || fields.get(field) !== state || (field.value === value && !reply.stale)) return;
+    }
   }
   pw.requestScore = requestScore;
 
