@@ -365,6 +365,23 @@ export async function startTestbed(opts = {}) {
   const httpServer = http.createServer((req, res) => handle('http', req, res));
   track(httpsServer);
   track(httpServer);
+  // WebSocket handshakes (issue 10): recorded like any request (`websocket: true`, so `count` and
+  // `find` see a plaintext `ws:` handshake on the http server), answered with a minimal RFC 6455
+  // handshake and one text frame ("hello"); frames from the client are ignored.
+  const upgrade = (scheme) => (req, socket) => {
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    requests.push({ scheme, host, method: req.method, path: req.url, headers: req.headers, body: null,
+      time: Date.now(), websocket: true });
+    socket.on('error', () => {});
+    socket.on('data', () => {});
+    const key = req.headers['sec-websocket-key'];
+    if (!key || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return socket.destroy();
+    const accept = crypto.createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.write(Buffer.concat([Buffer.from([0x81, 5]), Buffer.from('hello')]));
+  };
+  httpsServer.on('upgrade', upgrade('https'));
+  httpServer.on('upgrade', upgrade('http'));
   // Failed handshakes (notls, badcert rejected by the browser) are expected: keep them quiet.
   httpsServer.on('tlsClientError', (_err, socket) => socket.destroy());
 
