@@ -41,9 +41,10 @@ function entryText(v) {
   if (typeof v === 'string') return v;
   if (v && typeof v === 'object' && v.name === 'Self-hosted CRM' && Array.isArray(v.hosts) && v.hosts.length === 1
       && !v.logoutUrl) return v.hosts[0];
-  if (v && typeof v === 'object' && 'logoutUrl' in v && v.logoutUrl == null) {
-    const { logoutUrl, ...rest } = v;
-    return JSON.stringify(rest);
+  if (v && typeof v === 'object' && 'hosts' in v) {
+    // A self-hosted CRM in the order an admin writes it (the worker's reply has sorted keys).
+    const { name, hosts, logoutUrl, ...rest } = v;
+    return JSON.stringify({ name, hosts, ...(logoutUrl == null ? {} : { logoutUrl }), ...rest });
   }
   return JSON.stringify(v);
 }

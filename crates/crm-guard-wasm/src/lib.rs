@@ -32,7 +32,16 @@ pub fn start() {
         let msg = info.to_string();
         web_sys::console::error_1(&format!("[crm-guard] panic in WASM core: {msg}").into());
         LAST_PANIC.with(|p| *p.borrow_mut() = Some(msg));
+        // The trap that follows may happen inside a future: the worker's shell is told here.
+        let _ = on_panic();
     }));
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `globalThis.crmGuardOnPanic`, set by the worker's shell (absent elsewhere: ignored).
+    #[wasm_bindgen(js_name = crmGuardOnPanic, catch)]
+    fn on_panic() -> Result<(), JsValue>;
 }
 
 /// The message of the last panic, if any (read by the JS shell after a trap).
