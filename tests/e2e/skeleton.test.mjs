@@ -114,14 +114,19 @@ describe('walking skeleton', () => {
     await popup.close();
   });
 
-  test('bad input: chrome://, data:, file:, huge URLs get no badge and no error', async () => {
+  test('bad input: chrome://, data:, file: get no badge and no error; a huge CRM URL is judged by scheme and host', async () => {
     const results = await b.evalSw(async () => {
       const huge = 'https://acme.my.salesforce.com/' + 'a'.repeat(3_000_000);
       const urls = ['chrome://extensions/', 'data:text/html,<h1>x', 'file:///etc/passwd', 'not a url', '', huge,
         'https://acme.my.salesforce.com:99999/', 'http://[::1/'];
       return Promise.all(urls.map((u) => self.crmGuard.evaluateUrl(u).then((v) => v, (e) => `error: ${e}`)));
     });
-    assert.deepEqual(results, [null, null, null, null, null, null, null, null]);
+    // Fail closed (issue 10): 3 MB of path on a Salesforce host is still Salesforce, judged by
+    // scheme and host alone, never "not a CRM".
+    const judged = results[5];
+    assert.equal(judged?.crmId, 'salesforce', JSON.stringify(judged));
+    assert.equal(judged.level, 'secure');
+    assert.deepEqual(results.toSpliced(5, 1), [null, null, null, null, null, null, null]);
     const { tabId, page } = await b.openTab('data:text/html,<title>x</title>hello');
     await handled(tabId);
     assert.equal((await b.badge(tabId)).text, '');
