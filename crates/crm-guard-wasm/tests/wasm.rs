@@ -2,14 +2,10 @@
 //! boundary as plain JS objects, bad input becomes a JS `Error` naming its context, and with no
 //! `chrome` global at all a handler fails with an error instead of trapping the module.
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)]
 
-use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
-
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &key.into()).expect("readable property")
-}
 
 fn json(s: &str) -> JsValue {
     js_sys::JSON::parse(s).expect("valid JSON")
@@ -45,7 +41,13 @@ fn no_panic_recorded_until_one_happens() {
 
 #[cfg(feature = "diagnostics")]
 mod diagnostics {
+    use js_sys::{Array, Reflect};
+
     use super::*;
+
+    fn get(obj: &JsValue, key: &str) -> JsValue {
+        Reflect::get(obj, &key.into()).expect("readable property")
+    }
 
     #[wasm_bindgen_test]
     fn a_verdict_crosses_as_a_plain_object() {
