@@ -408,6 +408,23 @@ impl Browser {
         self.send(Event::NavigationCommitted { tab_id: tab, url: url.to_owned() }).unwrap();
     }
 
+    /// The requests sent to `url` with their parsed JSON bodies, each checked to carry the
+    /// signature of its whole body with `secret`.
+    pub fn signed_sendings(&self, url: &str, secret: &str) -> Vec<(HttpRequest, Value)> {
+        use crm_guard_core::events::{sign, SIGNATURE_HEADER};
+        let requests = self.state.requests.borrow();
+        requests
+            .iter()
+            .filter(|r| r.url == url)
+            .map(|r| {
+                let body = r.body.clone().expect("a POST");
+                let sig = r.headers.iter().find(|(k, _)| k == SIGNATURE_HEADER).map(|(_, v)| v.clone());
+                assert_eq!(sig, Some(sign(secret.as_bytes(), body.as_bytes())), "signed over the whole body");
+                (r.clone(), serde_json::from_str(&body).expect("a JSON body"))
+            })
+            .collect()
+    }
+
     pub fn badge(&self, tab: i32) -> Option<Badge> {
         self.state.badges.borrow().get(&tab).cloned().flatten()
     }

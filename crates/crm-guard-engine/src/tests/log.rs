@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crm_guard_core::events::{sign, SIGNATURE_HEADER};
 use serde_json::{json, Value};
 
 use crate::fake::Browser;
@@ -44,21 +43,10 @@ fn answer(b: &Browser, status: u16) {
 
 /// The requests to the endpoint so far, as (batchId, event ids), each checked for its signature.
 fn reports(b: &Browser) -> Vec<(u64, Vec<u64>)> {
-    b.state
-        .requests
-        .borrow()
-        .iter()
-        .filter(|r| r.url == ENDPOINT)
-        .map(|r| {
-            let body_text = r.body.clone().expect("a POST");
-            let sig = r.headers.iter().find(|(k, _)| k == SIGNATURE_HEADER).map(|(_, v)| v.clone());
-            assert_eq!(
-                sig,
-                Some(sign(SECRET.as_bytes(), body_text.as_bytes())),
-                "signed with the policy's secret"
-            );
+    b.signed_sendings(ENDPOINT, SECRET)
+        .into_iter()
+        .map(|(r, body)| {
             assert!(!r.with_cookies);
-            let body: Value = serde_json::from_str(&body_text).unwrap();
             assert_eq!(body["schema"], "crm-guard.events.v1");
             assert_eq!(body["extensionVersion"], "0.1.0");
             (body["batchId"].as_u64().unwrap(), ids(&body["events"]))

@@ -2,7 +2,7 @@
 //! export or log line carries it), and every signed sending carries an install id, a send time
 //! and a fresh nonce, so a receiver can tell a replayed capture from a retry.
 
-use crm_guard_core::events::{is_install_id, sign, SIGNATURE_HEADER};
+use crm_guard_core::events::is_install_id;
 use serde_json::{json, Value};
 
 use crate::fake::Browser;
@@ -110,18 +110,7 @@ fn a_rejected_or_user_set_secret_is_not_echoed_either() {
 
 /// The request bodies to the endpoint, each checked for its signature.
 fn sendings(b: &Browser) -> Vec<Value> {
-    b.state
-        .requests
-        .borrow()
-        .iter()
-        .filter(|r| r.url == ENDPOINT)
-        .map(|r| {
-            let body = r.body.clone().expect("a POST");
-            let sig = r.headers.iter().find(|(k, _)| k == SIGNATURE_HEADER).map(|(_, v)| v.clone());
-            assert_eq!(sig, Some(sign(SECRET.as_bytes(), body.as_bytes())), "signed over the whole body");
-            serde_json::from_str(&body).unwrap()
-        })
-        .collect()
+    b.signed_sendings(ENDPOINT, SECRET).into_iter().map(|(_, body)| body).collect()
 }
 
 #[test]
