@@ -1,28 +1,45 @@
 // CRM Guard password block mode and login submits (after password-detect.js and password-meter.js,
 // same isolated world).
 // - Block mode: a too-weak new password cannot be submitted (capture-phase submit: buttons, Enter,
-//   requestSubmit), and `form.submit()` / `new FormData(form)` from page code get the password
-//   removed from the form data (the `formdata` event). A page's own fetch() of `input.value` is
-//   not reachable from an isolated world.
+//   requestSubmit), nor any form holding a copy of it (a hidden field, another text field the
+//   page copied it into); `form.submit()` / `new FormData(form)` from page code get every entry
+//   whose value equals a refused password removed from the form data (the `formdata` event).
+//   A page's own fetch()/XHR/sendBeacon of `input.value` is not reachable from an isolated world
+//   (docs/password-guard.md).
 // - A submit made before the fields are classified (cold worker) is held until they are (and
 //   judged, in block mode), then made again.
-// - A login submitted by the user feeds the reuse guard (the worker fingerprints it).
+// - A login feeds the reuse guard (the worker fingerprints it) only when the user typed its value
+//   with trusted key events (crmGuardTyped); a value set by page script is never reported.
 (() => {
   'use strict';
   const pw = globalThis.crmGuardPw;
   if (!pw?.claim('block')) return;
   const { fields, send, container } = pw;
 
-  /** Guarded new-password fields in a form whose current value is not (yet) acceptable. */
-  function refusedIn(form) {
+  /**
+   * Guarded new-password fields whose current value is not (yet) acceptable, in any form:
+   * [field, state, judged view or null].
+   */
+  function refusedFields() {
     if (pw.policy?.mode !== 'block') return [];
     const out = [];
     for (const [field, state] of fields) {
-      if (state.kind !== 'newPassword' || !field.isConnected || container(field) !== form) continue;
+      if (state.kind !== 'newPassword' || !field.isConnected) continue;
       const judged = state.judged && state.judged.value === field.value ? state.judged.view : null;
       if (!judged || judged.blockSubmit) out.push([field, state, judged]);
     }
     return out;
+  }
+
+  /** The refused fields of `form` and those whose value the page copied into one of its controls. */
+  function refusedIn(form) {
+    const all = refusedFields();
+    if (all.length === 0) return all;
+    const values = new Set();
+    for (const c of form.elements ?? []) {
+      if (typeof c.value === 'string' && c.value && !(c instanceof HTMLButtonElement)) values.add(c.value);
+    }
+    return all.filter(([field]) => container(field) === form || (field.value && values.has(field.value)));
   }
 
   function refuse(refused) {
@@ -35,13 +52,9 @@
     send({ type: 'pwBlocked' });
   }
 
-  let resubmitting = null; // {form, trusted}: our own re-submission after classification
-
   function onSubmit(e) {
     const form = e.target;
     if (!(form instanceof HTMLFormElement)) return;
-    const trusted = e.isTrusted || (resubmitting?.form === form && resubmitting.trusted);
-    if (resubmitting?.form === form) resubmitting = null;
     // A password typed before the worker classified the field (first moments of a page): hold the
     // submission until it is classified (and judged, in block mode), then submit again.
     const early = [...fields].some(([f, st]) => st.kind === null && f.value && container(f) === form);
@@ -53,12 +66,7 @@
         await Promise.all([...fields].filter(([f, st]) => st.kind === 'newPassword' && container(f) === form && f.value)
           .map(([f]) => pw.requestScore(f)));
         if (!form.isConnected) return;
-        resubmitting = { form, trusted };
-        try {
-          form.requestSubmit(submitter?.form === form ? submitter : undefined);
-        } finally {
-          resubmitting = null; // requestSubmit fires submit synchronously (or not at all: invalid form)
-        }
+        form.requestSubmit(submitter?.form === form ? submitter : undefined);
       });
       return;
     }
@@ -69,24 +77,33 @@
       refuse(refused);
       return;
     }
-    if (!trusted) return;
-    // A login submitted by the user: the worker fingerprints it and waits for the landing page.
+    // A login with a password the user typed: the worker fingerprints it and waits for the landing
+    // page. However the submit came (a page's requestSubmit() is trusted too), a value set by page
+    // script is never reported, so it can never become, or replace, the CRM's fingerprint.
     for (const [field, state] of fields) {
-      if (state.kind === 'login' && field.value && field.isConnected && container(field) === form) {
-        send({ type: 'pwLogin', password: field.value });
+      if (state.kind === 'login' && field.isConnected && container(field) === form && crmGuardTyped.isTyped(field)) {
+        send({ type: 'pwLogin', password: field.value, typed: true });
         break;
       }
     }
   }
 
-  // form.submit() and new FormData(form) from page code: no submit event, but a formdata event.
+  // form.submit() and new FormData(form) from page code (and every submission, after its submit
+  // event): no submit event, but a formdata event. Every entry whose value is a refused password
+  // goes, whichever field it came from (hidden copies, other text fields, custom elements).
   function onFormData(e) {
-    const refused = refusedIn(e.target);
-    if (refused.length === 0) return;
-    for (const [field] of refused) {
-      if (field.name) e.formData.delete(field.name);
+    const all = refusedFields().filter(([field]) => field.value);
+    if (all.length === 0) return;
+    const weak = new Set(all.map(([field]) => field.value));
+    const entries = [...e.formData.entries()];
+    const stripped = new Set(entries.filter(([, v]) => typeof v === 'string' && weak.has(v)).map(([k]) => k));
+    if (stripped.size === 0) return;
+    // FormData.delete removes every entry of a name: put back the others of those names.
+    for (const name of stripped) e.formData.delete(name);
+    for (const [k, v] of entries) {
+      if (stripped.has(k) && !(typeof v === 'string' && weak.has(v))) e.formData.append(k, v);
     }
-    refuse(refused);
+    refuse(all.filter(([field]) => entries.some(([, v]) => v === field.value)));
   }
 
   // Shadow-root forms reach these through password-detect.js (submit and formdata do not cross

@@ -1,9 +1,9 @@
 // CRM Guard phishing guard (registered by the worker on every site, only when IT policy sets
 // phishingGuard and the `<all_urls>` host permission is granted).
 //
-// A password counts only when the user typed it: the field's value must equal the value left by
-// the last TRUSTED input event (page code that sets the value, or dispatches synthetic events,
-// does not count). It is checked when the field loses focus, on Enter and on submit — never per
+// A password counts only when the user typed it with trusted key events (content/typed.js: page
+// code that sets the value, dispatches synthetic events or inserts text with execCommand does
+// not count). It is checked when the field loses focus, on Enter and on submit — never per
 // keystroke — and the worker rate-limits the checks. When it is a CRM's password, an alert naming
 // that CRM appears in a closed shadow root; the page cannot read or remove it unnoticed.
 (() => {
@@ -11,7 +11,6 @@
   if (window.__crmGuardPhish) return;
   Object.defineProperty(window, '__crmGuardPhish', { value: true });
 
-  const typed = new WeakMap(); // field → value after the last trusted input
   const checked = new WeakMap(); // field → value last sent for a check
   let alertHost = null;
 
@@ -20,16 +19,9 @@
     return t instanceof HTMLInputElement && t.type === 'password' ? t : null;
   };
 
-  document.addEventListener('input', (e) => {
-    const f = passwordField(e);
-    if (!f) return;
-    if (e.isTrusted) typed.set(f, f.value);
-    else typed.delete(f);
-  }, true);
-
   async function check(f) {
     const value = f.value;
-    if (!value || typed.get(f) !== value || checked.get(f) === value) return;
+    if (!crmGuardTyped.isTyped(f) || checked.get(f) === value) return;
     checked.set(f, value);
     const reply = await chrome.runtime.sendMessage({ type: 'pwPhish', password: value }).catch(() => null);
     if (reply?.crmName) showAlert(reply.crmName);

@@ -4,8 +4,10 @@
 const UNIT: u64 = 60_000;
 
 /// Up to `capacity` at once, then `per_minute` a minute. A clock that goes backwards refills
-/// nothing (it never grants more than the bucket holds).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// nothing (it never grants more than the bucket holds). Serialisable: a budget that must survive
+/// the worker is kept in `storage.session`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TokenBucket {
     capacity: u32,
     per_minute: u32,

@@ -241,7 +241,7 @@ impl<P: Ports + 'static> Engine<P> {
                 self.score_password(frame, seq, &url, &password, values, scorer_failed).await
             }
             Message::PwBlocked => self.password_blocked(url).await,
-            Message::PwLogin { password } => self.password_login(tab, url, &password).await,
+            Message::PwLogin { password, typed } => self.password_login(tab, url, &password, typed).await,
             Message::PwPage { has_login_field } if main_frame => {
                 self.password_page_loaded(tab, url, has_login_field).await
             }

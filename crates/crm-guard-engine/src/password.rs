@@ -231,14 +231,33 @@ impl<P: Ports + 'static> Engine<P> {
 
     /// A CRM login form was submitted: derive the fingerprint now, keep it pending in the tab's
     /// record until the next page says whether the login worked. Replies whether one is pending.
-    pub(crate) async fn password_login(self: &Rc<Self>, tab_id: i32, url: String, pw: &str) -> Result<Value> {
+    ///
+    /// Only a value the user typed is learnt (`typed`: the content script saw every change of it
+    /// come from trusted key events): a page that sets the field and calls `requestSubmit()`
+    /// gets a trusted `submit` too, and must not choose the CRM's fingerprint. A report without
+    /// it is refused before anything is read or derived, and costs no derivation budget
+    /// (`limits::Budget::of`). Derivations are also capped across tabs ([`Self::admit_derivation`]).
+    pub(crate) async fn password_login(
+        self: &Rc<Self>,
+        tab_id: i32,
+        url: String,
+        pw: &str,
+        typed: bool,
+    ) -> Result<Value> {
+        if !typed || pw.is_empty() {
+            return Ok(Value::Bool(false));
+        }
         let settings = self.settings().await?;
-        if !(settings.settings.reuse_guard || settings.settings.phishing_guard) || pw.is_empty() {
+        if !(settings.settings.reuse_guard || settings.settings.phishing_guard) {
             return Ok(Value::Bool(false));
         }
         let Some((crm_id, _)) = self.crm_of(&url).await? else { return Ok(Value::Bool(false)) };
+        // The tab's lock first: its landing page, arriving meanwhile, waits for this login.
         let lock = self.login_lock(tab_id);
         let _guard = lock.lock().await;
+        if !self.admit_derivation().await? {
+            return Ok(json!({ "limited": true }));
+        }
         let fingerprint = self.fingerprint_of(&crm_id, pw).await?;
         let pending = PendingLogin { fingerprint, at_ms: self.ports.now_ms() };
         self.with_tab(tab_id, async {

@@ -151,8 +151,14 @@ pub enum Message {
     },
     #[serde(rename = "pwBlocked")]
     PwBlocked,
+    /// A login form submitted. `typed`: the content script saw the user type this value with
+    /// trusted key events (`content/typed.js`); only such a value is ever fingerprinted.
     #[serde(rename = "pwLogin")]
-    PwLogin { password: String },
+    PwLogin {
+        password: String,
+        #[serde(default)]
+        typed: bool,
+    },
     #[serde(rename = "pwPage")]
     PwPage {
         #[serde(rename = "hasLoginField", default)]
@@ -279,6 +285,8 @@ pub mod names {
     pub const PW_FINGERPRINTS_KEY: &str = "pwFingerprints";
     /// `storage.session`: the phishing-check rate limiter.
     pub const PW_LIMITER_KEY: &str = "pwLimiter";
+    /// `storage.session`: the worker-wide budget of login derivations (PBKDF2).
+    pub const PW_DERIVE_BUDGET_KEY: &str = "pwDeriveBudget";
     /// `storage.session`: the idle machine; `storage.local`: the last force-logout token acted on.
     pub const IDLE_MACHINE_KEY: &str = "idleMachine";
     pub const IDLE_ACTED_KEY: &str = "idleActedToken";
@@ -298,7 +306,8 @@ pub mod names {
     pub const HTTPS_FAILED_PAGE: &str = "https-failed.html";
     /// The phishing guard's registered content script.
     pub const PHISH_SCRIPT_ID: &str = "crm-guard-phishing";
-    pub const PHISH_SCRIPT_FILES: [&str; 2] = ["content/ui.js", "content/password-phish.js"];
+    pub const PHISH_SCRIPT_FILES: [&str; 3] =
+        ["content/ui.js", "content/typed.js", "content/password-phish.js"];
 
     /// Content scripts: at most this many characters of any descriptor string.
     pub const MAX_FIELD_TEXT: usize = 200;

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::fake::Browser;
 use crate::ports::HttpResponse;
-use crate::protocol::names::IDLE_ALARM;
+use crate::protocol::names::{IDLE_ALARM, PW_FINGERPRINTS_KEY};
 use crate::protocol::Event;
 
 const SF: &str = "https://acme.my.salesforce.com/lightning/page/home";
@@ -83,32 +83,83 @@ fn a_score_flood_is_bounded_and_does_not_delay_the_idle_logout() {
     assert!(score(&b, 2, 1)["score"].is_number());
 }
 
-/// Item 2: 20 scripted submits (`form.requestSubmit()`) of a login form cost at most 3 PBKDF2
-/// derivations per tab, and at most 6 a minute across tabs; the budget comes back with time.
+fn login(b: &Browser, tab: i32, url: &str, password: &str, typed: Option<bool>) -> Value {
+    let mut m = json!({"type": "pwLogin", "password": password});
+    if let Some(t) = typed {
+        m["typed"] = t.into();
+    }
+    b.content(tab, url, m).unwrap()
+}
+
+/// Item 2: 20 scripted submits (`form.requestSubmit()`) of a login form whose value the user
+/// typed cost at most 3 PBKDF2 derivations per tab, and at most 6 a minute across tabs — also
+/// across a restarted worker (the budget is in `storage.session`); it comes back with time.
 #[test]
-fn scripted_logins_cost_a_bounded_number_of_derivations() {
+fn scripted_logins_cost_a_bounded_number_of_derivations_even_across_a_worker_restart() {
     let b = Browser::new();
     b.navigate(1, SF);
-    let login =
-        |tab: i32, url: &str| b.content(tab, url, json!({"type": "pwLogin", "password": "forged"})).unwrap();
-    let replies: Vec<Value> = (0..20).map(|_| login(1, SF)).collect();
+    let replies: Vec<Value> = (0..20).map(|_| login(&b, 1, SF, "typed-by-the-user", Some(true))).collect();
     assert_eq!(b.state.derivations.get(), 3);
     assert_eq!(replies[..3], [json!(true), json!(true), json!(true)]);
     assert!(replies[3..].iter().all(|r| *r == LIMITED()), "{replies:?}");
 
     // More tabs do not buy more derivations than the worker-wide budget.
-    for tab in 2..6 {
+    for tab in 2..4 {
         b.navigate(tab, HS);
         for _ in 0..20 {
-            login(tab, HS);
+            login(&b, tab, HS, "typed-by-the-user", Some(true));
         }
     }
     assert_eq!(b.state.derivations.get(), 6);
 
+    // Nor does a new worker (Chromium stops an idle one after 30 s; its memory is gone, and with
+    // it the per-tab budgets): the budget across tabs was kept in storage.session.
+    let b = b.restart();
+    b.advance(1_000);
+    for tab in 1..4 {
+        for _ in 0..20 {
+            login(&b, tab, SF, "typed-by-the-user", Some(true));
+        }
+    }
+    assert_eq!(b.state.derivations.get(), 6, "a restarted worker gave more derivations");
+
     // A minute later a real login is fingerprinted again.
     b.advance(60_000);
-    assert_eq!(login(1, SF), json!(true));
+    assert_eq!(login(&b, 1, SF, "typed-by-the-user", Some(true)), json!(true));
     assert_eq!(b.state.derivations.get(), 7);
+}
+
+/// Item 2 (finding 2): a login report whose value the user did not type (a page sets the field
+/// and calls `requestSubmit()`: the submit is trusted, the value is not) is never learnt: no
+/// derivation, nothing pending, the real fingerprint stays; and such reports cost no derivation
+/// budget, so a flood of them does not keep the user's own login from being learnt.
+#[test]
+fn a_login_value_the_user_did_not_type_is_never_learnt_and_never_replaces_the_real_fingerprint() {
+    let b = Browser::new();
+    b.navigate(1, SF);
+    let fingerprints = |b: &Browser| b.state.local.borrow().get(PW_FINGERPRINTS_KEY).cloned();
+    // The user's own login.
+    assert_eq!(login(&b, 1, SF, "the-users-real-password", Some(true)), json!(true));
+    b.content(1, SF, json!({"type": "pwPage", "hasLoginField": false})).unwrap();
+    let real = fingerprints(&b).expect("the typed login is learnt");
+    assert_eq!(b.state.derivations.get(), 1);
+
+    // The page's forged logins, each followed by a landing page without a login field.
+    for typed in [None, Some(false), None, Some(false)].into_iter().cycle().take(20) {
+        assert_eq!(login(&b, 1, SF, "chosen-by-the-page", typed), json!(false));
+        b.content(1, SF, json!({"type": "pwPage", "hasLoginField": false})).unwrap();
+    }
+    assert_eq!(b.state.derivations.get(), 1, "no derivation for a value the user did not type");
+    assert_eq!(fingerprints(&b), Some(real.clone()), "the real fingerprint stays");
+    assert!(b.state.session.borrow()["tab:1"].get("pwPending").is_none_or(Value::is_null));
+
+    // The forged reports took nothing from the derivation budget: the user's next logins count.
+    for _ in 0..2 {
+        assert_eq!(login(&b, 1, SF, "the-users-real-password", Some(true)), json!(true));
+    }
+    assert_eq!(b.state.derivations.get(), 3);
+    b.content(1, SF, json!({"type": "pwPage", "hasLoginField": false})).unwrap();
+    assert_eq!(fingerprints(&b), Some(real));
 }
 
 /// Every page-driven message has a budget per tab, checked before any work; our extension

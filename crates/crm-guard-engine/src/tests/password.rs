@@ -23,7 +23,7 @@ fn all_storage(b: &Browser) -> String {
 
 /// Submits `pw` on the CRM login in `tab` (already on `url`), then the landing page loads.
 fn log_in(b: &Browser, tab: i32, url: &str, pw: &str, landing_has_login_field: bool) -> Value {
-    assert_eq!(b.content(tab, url, json!({"type": "pwLogin", "password": pw})).unwrap(), json!(true));
+    assert_eq!(b.content(tab, url, json!({"type": "pwLogin", "password": pw, "typed": true})).unwrap(), json!(true));
     b.content(tab, url, json!({"type": "pwPage", "hasLoginField": landing_has_login_field})).unwrap()
 }
 
@@ -167,8 +167,8 @@ fn a_landing_page_delivered_with_its_login_waits_for_the_derivation() {
     // Two first logins at once (the install's salt is created by one of them), each followed at
     // once by its landing page.
     let out = b.send_all(vec![
-        msg(1, SF, json!({"type": "pwLogin", "password": PW})),
-        msg(2, HS, json!({"type": "pwLogin", "password": PW})),
+        msg(1, SF, json!({"type": "pwLogin", "password": PW, "typed": true})),
+        msg(2, HS, json!({"type": "pwLogin", "password": PW, "typed": true})),
         msg(1, SF, json!({"type": "pwPage", "hasLoginField": false})),
         msg(2, HS, json!({"type": "pwPage", "hasLoginField": false})),
     ]);
@@ -190,7 +190,7 @@ fn a_failed_login_stores_nothing() {
     assert!(fingerprints(&b).is_empty());
     assert!(b.state.session.borrow().get("tab:1").unwrap().get("pwPending").is_none_or(Value::is_null));
     // A page of another site after the submit: we cannot tell, nothing is stored either.
-    b.content(1, SF, json!({"type": "pwLogin", "password": PW})).unwrap();
+    b.content(1, SF, json!({"type": "pwLogin", "password": PW, "typed": true})).unwrap();
     b.navigate(1, HS);
     b.content(1, HS, json!({"type": "pwPage", "hasLoginField": false})).unwrap();
     assert!(fingerprints(&b).is_empty());
@@ -244,7 +244,7 @@ fn password_messages_from_a_non_crm_page_are_refused() {
     for msg in [
         json!({"type": "pwFields", "fields": []}),
         json!({"type": "pwScore", "seq": 1, "password": PW}),
-        json!({"type": "pwLogin", "password": PW}),
+        json!({"type": "pwLogin", "password": PW, "typed": true}),
         json!({"type": "pwPage", "hasLoginField": false}),
         json!({"type": "pwBlocked"}),
     ] {
@@ -252,7 +252,7 @@ fn password_messages_from_a_non_crm_page_are_refused() {
         assert!(matches!(out, Err(EngineError::Refused(_))), "{msg}: {out:?}");
     }
     // Nor from a lookalike of a CRM.
-    let out = b.content(2, "https://salesforce-login.com/", json!({"type": "pwLogin", "password": PW}));
+    let out = b.content(2, "https://salesforce-login.com/", json!({"type": "pwLogin", "password": PW, "typed": true}));
     assert!(matches!(out, Err(EngineError::Refused(_))), "{out:?}");
     assert_eq!(b.state.derivations.get(), 0);
     assert_eq!(b.state.scores.get(), 0);
