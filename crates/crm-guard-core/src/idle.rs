@@ -11,6 +11,9 @@
 //! that interval to `idle_timeout − warning` (at least [`MIN_DETECTION_INTERVAL_SECS`]), so the
 //! `idle` event starts the warning; the warning lasts the rest of the timeout and the logout
 //! happens at its deadline unless input arrives (`active`) or the user clicks "Stay signed in".
+//! A "Stay signed in" click counts only when the browser, asked right after it, reports
+//! `active` (device input came): a click made by automation leaves the browser idle, and the
+//! countdown goes on ([`IdleEvent::StayWithoutInput`]).
 //! `locked` logs out at once when `logout_on_lock` (else it counts as `idle`). After a logout
 //! the machine waits for the user to become active again before it arms anything: one logout
 //! per idle period, never a loop.
@@ -115,8 +118,14 @@ pub enum BrowserIdleState {
 pub enum IdleEvent {
     /// `chrome.idle.onStateChanged`, or the result of `chrome.idle.queryState` on wake.
     Browser { state: BrowserIdleState },
-    /// The user clicked "Stay signed in" (notification button or popup).
+    /// The user clicked "Stay signed in", and the browser, asked right after, reports `active`:
+    /// a real click or key press (device input) came.
     StaySignedIn,
+    /// "Stay signed in" was clicked but the browser, asked right after, still reports `state`
+    /// (idle or locked): no device input came (automation, another extension driving the page).
+    /// It ends nothing: the idle period goes on, so does its countdown — the warning is shown
+    /// again with the deadline it had (an overdue one logs out) — and a lock counts as a lock.
+    StayWithoutInput { state: BrowserIdleState },
     /// The alarm the machine asked for fired.
     Alarm,
     /// The worker (re)started: reconcile the stored state with the clock.
@@ -295,6 +304,21 @@ impl IdleMachine {
                     out.push(Action::CancelWarning);
                     out.push(Action::ClearAlarm);
                     self.phase = Phase::Active;
+                }
+            }
+            IdleEvent::StayWithoutInput { state: BrowserIdleState::Active } => {
+                out.extend(self.on_event(IdleEvent::StaySignedIn, now_ms));
+            }
+            IdleEvent::StayWithoutInput { state } => {
+                // As if the browser said so again: the countdown from the current state (a
+                // warning that was running keeps its deadline; the lock logs out).
+                let was_warning = matches!(self.phase, Phase::Warning { .. });
+                out.extend(self.on_event(IdleEvent::Browser { state }, now_ms));
+                // The content script hid the warning on the click: show it again.
+                if let (true, Phase::Warning { deadline_ms, .. }) = (was_warning, self.phase) {
+                    if !out.iter().any(|a| matches!(a, Action::ShowWarning { .. })) {
+                        out.push(Action::ShowWarning { deadline_ms });
+                    }
                 }
             }
             IdleEvent::Browser { state: BrowserIdleState::Locked } if self.settings.logout_on_lock => {

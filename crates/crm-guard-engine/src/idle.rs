@@ -90,7 +90,17 @@ impl<P: Ports + 'static> Engine<P> {
                 Some(IdleEvent::Browser { state })
             }
             Input::Alarm => Some(IdleEvent::Alarm),
-            Input::StaySignedIn => Some(IdleEvent::StaySignedIn),
+            Input::StaySignedIn => {
+                // "Stay signed in" proves nothing by itself: automation or another extension can
+                // click it with no device input, and chrome.idle, still idle, would then never
+                // fire again — a session with no countdown at all. So the browser is asked: a
+                // real click or key press has made it active; still idle (or locked) means nobody
+                // touched the machine, and the countdown goes on from that state.
+                match self.ports.query_state(m.detection_interval_secs()).await? {
+                    BrowserIdleState::Active => Some(IdleEvent::StaySignedIn),
+                    state => Some(IdleEvent::StayWithoutInput { state }),
+                }
+            }
             Input::Browser(state) => Some(IdleEvent::Browser { state }),
             Input::Settings => None,
         };

@@ -116,6 +116,34 @@ fn input_or_stay_signed_in_during_warning_cancels() {
     }
 }
 
+/// Issue 10, finding 8: "Stay signed in" with no device input (the browser still idle) ends
+/// nothing — clicked again and again, the warning keeps its deadline and the logout comes; while
+/// locked it is the lock's logout; with the browser active it is the user's "stay".
+#[test]
+fn stay_without_device_input_ends_nothing() {
+    let still_idle = IdleEvent::StayWithoutInput { state: BrowserIdleState::Idle };
+    let mut m = IdleMachine::new(IdleSettings::default());
+    m.on_event(idle(), T0);
+    let deadline_ms = T0 + MIN;
+    for at in [T0 + 1_000, T0 + 20_000, T0 + 45_000] {
+        let out = m.on_event(still_idle.clone(), at);
+        let alarm = Action::ScheduleAlarm { at_ms: deadline_ms.min(at + MAX_ALARM_STEP_MS) };
+        assert_eq!(out, vec![alarm, Action::ShowWarning { deadline_ms }], "at {at}");
+    }
+    assert_eq!(logouts(&m.on_event(still_idle.clone(), deadline_ms)), vec![LogoutReason::Idle]);
+
+    let mut m = IdleMachine::new(IdleSettings::default());
+    m.on_event(idle(), T0);
+    let out = m.on_event(IdleEvent::StayWithoutInput { state: BrowserIdleState::Locked }, T0 + 1_000);
+    assert_eq!(logouts(&out), vec![LogoutReason::Locked]);
+
+    let mut m = IdleMachine::new(IdleSettings::default());
+    m.on_event(idle(), T0);
+    let out = m.on_event(IdleEvent::StayWithoutInput { state: BrowserIdleState::Active }, T0 + 1_000);
+    assert_eq!(out, vec![Action::CancelWarning, Action::ClearAlarm]);
+    assert_eq!(m.phase(), Phase::Active);
+}
+
 #[test]
 fn rescue_after_the_deadline_is_too_late() {
     for late in [active(), IdleEvent::StaySignedIn, idle()] {

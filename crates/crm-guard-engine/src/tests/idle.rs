@@ -227,6 +227,8 @@ fn stay_signed_in_or_input_cancels_the_countdown() {
     assert!(matches!(refused, Err(EngineError::Refused(_))), "{refused:?}");
     assert_eq!(status(&b, 1)["phase"]["phase"], "warning");
 
+    // The user's click is device input: the browser, asked, says active.
+    b.state.idle_state.set(Some(BrowserIdleState::Active));
     let s = b.content(1, SF, json!({"type": "idleStay"})).unwrap();
     assert_eq!(s["phase"]["phase"], "active");
     assert_eq!(told_tabs(&b, "idleCancel"), [1, 3], "the warning is dropped in every CRM tab");
@@ -246,6 +248,37 @@ fn stay_signed_in_or_input_cancels_the_countdown() {
     b.advance(deadline - now(&b) + 1);
     b.send(Event::Alarm { name: IDLE_ALARM.into() }).unwrap();
     assert_signed_in(&b, "input came");
+}
+
+/// Issue 10, finding 8: "Stay signed in" clicked with no device input (automation, another
+/// extension through `debugger`): chrome.idle still says idle and would never fire again. The
+/// engine asks it and the countdown goes on — the warning is shown again with its deadline, and
+/// the logout comes at that deadline however often it is clicked; while locked, it logs out.
+#[test]
+fn stay_signed_in_without_device_input_does_not_stop_the_countdown() {
+    let b = signed_in();
+    browser_is(&b, BrowserIdleState::Idle);
+    let deadline = announced(&b);
+    for _ in 0..3 {
+        b.advance(15_000);
+        let s = b.content(1, SF, json!({"type": "idleStay"})).unwrap();
+        assert_eq!(s["phase"]["phase"], "warning", "{s}");
+        assert_eq!(announced(&b), deadline, "shown again, same deadline");
+        assert!(alarm_at(&b).is_some_and(|at| at <= deadline));
+    }
+    assert_eq!(told_tabs(&b, "idleCancel"), Vec::<i32>::new());
+    assert_eq!(b.content(1, SF, json!({"type": "idleQuery"})).unwrap()["deadlineMs"], deadline);
+    ring_until(&b, u64::MAX);
+    assert_eq!(now(&b), deadline);
+    assert_eq!(logouts(&b), ["idleLogout"]);
+    assert!(tab_url(&b, 1).contains("signed-out.html"));
+
+    // Locked (and logout on lock): the click logs out at once.
+    let b = signed_in();
+    browser_is(&b, BrowserIdleState::Idle);
+    b.state.idle_state.set(Some(BrowserIdleState::Locked));
+    b.content(1, SF, json!({"type": "idleStay"})).unwrap();
+    assert_eq!(logouts(&b), ["lockLogout"]);
 }
 
 #[test]

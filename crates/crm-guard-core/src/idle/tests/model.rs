@@ -29,6 +29,8 @@ pub(super) fn arb_step_with(
         3 => Just(Step::Event(active())),
         1 => Just(Step::Event(locked())),
         2 => Just(Step::Event(IdleEvent::StaySignedIn)),
+        1 => Just(Step::Event(IdleEvent::StayWithoutInput { state: BrowserIdleState::Idle })),
+        1 => Just(Step::Event(IdleEvent::StayWithoutInput { state: BrowserIdleState::Locked })),
         4 => Just(Step::Event(IdleEvent::Alarm)),
         2 => Just(Step::Event(IdleEvent::Wake)),
         2 => Just(Step::Reconcile),
