@@ -3,7 +3,7 @@
 // while the worker is stopped, and reaching zero messages the worker, which wakes and reconciles.
 // Page scripts can neither see, hide nor click it: a closed shadow root, a modal <dialog> in the top
 // layer, styles through CSSOM (no inline <style>, nothing for the page's CSP to report), the host
-// re-attached if removed, and only trusted clicks count.
+// re-attached if removed (and the dialog modal again), and only trusted clicks count.
 (() => {
   const { msg: t, el } = crmGuardUi;
   let host = null;
@@ -67,8 +67,12 @@
     const { h, body, button } = host._parts;
     h.textContent = t('idleWarningTitle');
     body.textContent = t('idleWarningBody', [crmName]);
-    if (!host.isConnected) (document.documentElement ?? document).append(host);
+    const home = document.documentElement ?? document;
+    if (host.parentNode !== home) home.append(host);
     guard.watch();
+    // A page that removed the host took the dialog out of the top layer: it comes back `open`
+    // but not modal (the page behind it usable again). Close it and show it modal again.
+    if (dialog.open && !dialog.matches(':modal')) dialog.close();
     if (!dialog.open) {
       dialog.showModal();
       button.focus();

@@ -67,12 +67,13 @@
 
   /**
    * Watches the document's top-level children and the host's attributes: when the page removes
-   * the host, `reattach()` runs; either way the host styles are pinned again. Returns
-   * { watch(), stop() }; watch() again after re-attaching is harmless.
+   * the host (or moves it away from the document element), `reattach()` runs; either way the host
+   * styles are pinned again. Returns { watch(), stop() }; watch() again after re-attaching is
+   * harmless.
    */
   function keepAttached({ host, pin }, reattach) {
     const observer = new MutationObserver(() => {
-      if (!host.isConnected) reattach();
+      if (!host.isConnected || host.parentNode !== document.documentElement) reattach();
       pin();
     });
     return {
