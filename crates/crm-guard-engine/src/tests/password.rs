@@ -23,7 +23,10 @@ fn all_storage(b: &Browser) -> String {
 
 /// Submits `pw` on the CRM login in `tab` (already on `url`), then the landing page loads.
 fn log_in(b: &Browser, tab: i32, url: &str, pw: &str, landing_has_login_field: bool) -> Value {
-    assert_eq!(b.content(tab, url, json!({"type": "pwLogin", "password": pw, "typed": true})).unwrap(), json!(true));
+    assert_eq!(
+        b.content(tab, url, json!({"type": "pwLogin", "password": pw, "typed": true})).unwrap(),
+        json!(true)
+    );
     b.content(tab, url, json!({"type": "pwPage", "hasLoginField": landing_has_login_field})).unwrap()
 }
 
@@ -252,7 +255,11 @@ fn password_messages_from_a_non_crm_page_are_refused() {
         assert!(matches!(out, Err(EngineError::Refused(_))), "{msg}: {out:?}");
     }
     // Nor from a lookalike of a CRM.
-    let out = b.content(2, "https://salesforce-login.com/", json!({"type": "pwLogin", "password": PW, "typed": true}));
+    let out = b.content(
+        2,
+        "https://salesforce-login.com/",
+        json!({"type": "pwLogin", "password": PW, "typed": true}),
+    );
     assert!(matches!(out, Err(EngineError::Refused(_))), "{out:?}");
     assert_eq!(b.state.derivations.get(), 0);
     assert_eq!(b.state.scores.get(), 0);
