@@ -1,10 +1,11 @@
-// Issue 10 — hostile pages, the page-side findings: a script on a CRM page working around block
-// mode (finding 7), forging a login (finding 2), arguing the idle logout away (findings 8 and 9).
+// Issue 10 — hostile pages, the page-side findings (test names: "item N" = the issue's finding N): a
+// script on a CRM page working around block mode (7), forging a login (2), arguing the idle logout
+// away (8 and 9).
 // Each test performs the attack in Chromium, names the defence it proves, and reads the outcome
 // where it lands: what the testbed server received, what the worker stored, whether the logout
 // happened, whether the warning is modal.
 //
-// Items 3 and 4 need a real chrome.idle: a headed Chromium under Xvfb (`cargo xtask test` runs
+// Items 8 and 9 need a real chrome.idle: a headed Chromium under Xvfb (`cargo xtask test` runs
 // node under xvfb-run). A Playwright click goes through CDP, not the X server, so chrome.idle
 // stays idle while the test clicks — exactly a click "without device input".
 import { describe, test } from 'node:test';
@@ -59,7 +60,7 @@ describe('hostile CRM pages: forms and logins', () => {
   let testbed, b;
   useBrowser((env) => ({ testbed, b } = env));
 
-  test('item 1: block mode strips every copy of a refused password from what form.submit() posts (a hidden field, another text field), keeping the other fields', async () => {
+  test('item 7: block mode strips every copy of a refused password from what form.submit() posts (a hidden field, another text field), keeping the other fields', async () => {
     await setOptions(b, { passwordMode: 'block' });
     try {
       const page = await weakSignup(b);
@@ -89,7 +90,7 @@ describe('hostile CRM pages: forms and logins', () => {
     }
   });
 
-  test('item 1: block mode refuses another form holding a copy of the refused password (requestSubmit), and strips it from new FormData(form)', async () => {
+  test('item 7: block mode refuses another form holding a copy of the refused password (requestSubmit), and strips it from new FormData(form)', async () => {
     await setOptions(b, { passwordMode: 'block' });
     try {
       const page = await weakSignup(b);
@@ -178,7 +179,7 @@ describe('hostile CRM pages: forms and logins', () => {
 });
 
 // -------------------------------------------------------------------------------------------------
-// Items 3 and 4: the idle logout, with a real chrome.idle (headed, Xvfb).
+// Items 8 and 9: the idle logout, with a real chrome.idle (headed, Xvfb).
 
 /** Real device input for chrome.idle: resets the X server's idle time. */
 const userInput = () => execFileSync('xset', ['s', 'reset']);
@@ -236,7 +237,7 @@ describe('hostile CRM pages: the idle logout', () => {
     }
   }
 
-  test('item 3: "Stay signed in" clicked without device input does not stop the countdown: the warning comes back and the logout still happens', async () => {
+  test('item 8: "Stay signed in" clicked without device input does not stop the countdown: the warning comes back and the logout still happens', async () => {
     await idleIn(21_000, 8_000);
     const { page } = await signIn();
     testbed.clear();
@@ -254,7 +255,7 @@ describe('hostile CRM pages: the idle logout', () => {
     await page.close();
   });
 
-  test('item 4: the warning re-attached after the page removes (or moves) its host is modal again: the page behind it stays inert', async () => {
+  test('item 9: the warning re-attached after the page removes (or moves) its host is modal again: the page behind it stays inert', async () => {
     await idleIn(60_000, 45_000);
     const { page } = await signIn();
     await poll(async () => (await page.bringToFront(), warningDialog(page)), 'the warning', 25_000);

@@ -176,7 +176,7 @@ describe('idle and lock auto-logout', () => {
     assert.equal((await machine()).phase.phase, 'warning', 'untrusted clicks and keys did nothing');
 
     // The user's click comes with device input (the X server's idle time is reset): only then does
-    // "Stay signed in" count (a click without device input: hostile-forms.test.mjs, item 3).
+    // "Stay signed in" count (a click without device input: hostile-forms.test.mjs, item 8).
     userInput();
     await clickStay(page, await warning(page));
     await poll('warning gone', async () => (await warning(page)) === null, 3000);
