@@ -169,3 +169,31 @@ fn an_over_long_url_does_not_switch_crm_guard_off() {
     b.navigate(2, &format!("https://www.salesforce.com/#{pad}"));
     assert_eq!(b.badge(2), None);
 }
+
+/// A report from a CRM document that reaches the worker after the tab moved to another site
+/// (the content script's message was on its way during the navigation) is dropped: it must not
+/// paint the new page with the CRM's badge, nor add the old document's findings to it.
+#[test]
+fn a_late_report_from_the_previous_document_does_not_land_on_the_next_one() {
+    let b = Browser::new();
+    b.navigate(1, SF);
+    assert_ne!(b.badge_text(1), "");
+    b.navigate(1, "https://example.test/news");
+    assert_eq!(b.badge_text(1), "", "no badge on a site that is not a CRM");
+    b.content(1, SF, json!({"type": "page", "report": {"secureContext": false}})).unwrap();
+    let mixed =
+        json!({"resources": [{"url": "http://cdn.evil.test/x.js", "type": "script"}], "formActions": []});
+    b.content(1, SF, json!({"type": "network.page", "report": mixed})).unwrap();
+    assert_eq!(b.badge_text(1), "", "the late reports painted the next page");
+
+    // Another CRM next: its badge stays its own, without the first document's findings.
+    b.navigate(1, HS);
+    let before = b.badge(1);
+    b.content(1, SF, json!({"type": "page", "report": {"secureContext": false}})).unwrap();
+    assert_eq!(b.badge(1), before);
+    assert!(
+        !b.event_kinds().iter().any(|k| k == "findingRaised"),
+        "no finding logged: {:?}",
+        b.event_kinds()
+    );
+}
