@@ -285,7 +285,7 @@ impl<P: Ports + 'static> Engine<P> {
                         return Ok(Vec::new());
                     }
                     let mut rec = self.load_tab(tab_id).await?;
-                    if !self.from_current_document(tab_id, &url, &rec).await {
+                    if !self.is_current_document(tab_id, &url, &rec).await {
                         return Ok(Vec::new());
                     }
                     if rec.url.is_empty() {

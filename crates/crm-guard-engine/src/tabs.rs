@@ -183,7 +183,7 @@ impl<P: Ports + 'static> Engine<P> {
     ) -> Result<Value> {
         self.with_tab(tab_id, async {
             let mut rec = self.load_tab(tab_id).await?;
-            if !self.from_current_document(tab_id, &url, &rec).await {
+            if !self.is_current_document(tab_id, &url, &rec).await {
                 return Ok(());
             }
             rec.url = url;
@@ -200,7 +200,7 @@ impl<P: Ports + 'static> Engine<P> {
     /// report that arrives after the tab moved to another origin (the content script's message
     /// was still on its way) must not paint the new page with the old page's CRM and findings.
     /// The browser's committed URL decides; when it is hidden from us, the record's does.
-    pub(crate) async fn from_current_document(&self, tab_id: i32, url: &str, rec: &TabRecord) -> bool {
+    pub(crate) async fn is_current_document(&self, tab_id: i32, url: &str, rec: &TabRecord) -> bool {
         let current = match self.ports.url_of(tab_id).await {
             Ok(Some(current)) => current,
             Ok(None) => rec.url.clone(),
