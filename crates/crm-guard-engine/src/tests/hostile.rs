@@ -6,6 +6,8 @@ use crm_guard_core::idle::logout::Cookie;
 use crm_guard_core::idle::BrowserIdleState;
 use serde_json::{json, Value};
 
+use crm_guard_core::host::MAX_URL_LEN;
+
 use crate::fake::Browser;
 use crate::ports::HttpResponse;
 use crate::protocol::names::IDLE_ALARM;
@@ -149,14 +151,21 @@ fn an_over_long_url_does_not_switch_crm_guard_off() {
     let short_badge = b.badge(1).expect("a badge on the CRM tab");
     let short_verdict = b.page(json!({"type": "verdict", "tabId": 1})).unwrap();
     let pad = "x".repeat(40 * 1024);
-    for long in
-        [format!("{SF}#{pad}"), format!("{SF}?q={pad}"), format!("https://acme.my.salesforce.com/{pad}")]
-    {
+    let huge = "y".repeat(2 * 1024 * 1024);
+    for long in [
+        format!("{SF}#{pad}"),
+        format!("{SF}?q={pad}"),
+        format!("https://acme.my.salesforce.com/{pad}"),
+        format!("https://acme.my.salesforce.com/{huge}?{huge}#{huge}"),
+    ] {
         b.send(Event::NavigationUpdated { tab_id: 1, url: long.clone() }).unwrap();
         assert_eq!(b.badge(1).as_ref(), Some(&short_badge), "{}", &long[..60]);
         b.navigate(1, &long);
         assert_eq!(b.badge(1).as_ref(), Some(&short_badge), "{}", &long[..60]);
         assert_eq!(b.page(json!({"type": "verdict", "tabId": 1})).unwrap(), short_verdict);
+        // What is kept of the tab is bounded: the page's URL does not fill the session storage.
+        let kept = b.state.session.borrow()["tab:1"].to_string().len();
+        assert!(kept <= MAX_URL_LEN + 1024, "{kept} bytes kept for a {}-byte URL", long.len());
         // The content scripts' messages (sender URL = the long URL) are a CRM's.
         let fields =
             b.content(1, &long, json!({"type": "pwFields", "fields": [{"autocomplete": "new-password"}]}));
