@@ -2,7 +2,7 @@
 // keys set by managed policy are read-only with the value in force; every problem of the policy
 // and of the user's options is listed by name; the security event log with filters and export.
 // Untrusted text (policy values, event details) only ever goes through textContent.
-import { localise, t } from './i18n.js';
+import { localise, message, t } from './i18n.js';
 import './generated/protocol.js';
 
 localise();
@@ -22,7 +22,7 @@ function el(tag, props = {}, text) {
 }
 
 // Localised text, or the fallback when the key has no message.
-const tr = (key, subs, fallback) => chrome.i18n.getMessage(key, subs) || fallback || key;
+const tr = (key, subs, fallback) => message(key, subs) || fallback || key;
 
 // ---------------------------------------------------------------------------------------------
 // Settings form.

@@ -73,7 +73,7 @@ describe('hostile CRM pages', () => {
   let testbed, b;
   useBrowser((env) => ({ testbed, b } = env));
 
-  test('synthetic input events from page script send no score requests; the user\'s keys still do (one in flight per field)', async () => {
+  test('item 3: synthetic input events from page script send no score requests (a flood cannot hold the worker from the idle logout); the user\'s keys still do, one in flight per field', async () => {
     const counter = await countInWorker(b);
     const { page } = await b.openTab(`${SF}/signup`);
     await poll(async () => (await counter.read()).messages.pwPage >= 1, 'fields classified');
@@ -100,7 +100,7 @@ describe('hostile CRM pages', () => {
     await page.close();
   });
 
-  test('20 scripted requestSubmit() calls of a login form run at most 3 PBKDF2 derivations in the worker', async () => {
+  test('item 2: 20 scripted requestSubmit() calls of a login form run at most 3 PBKDF2 derivations in the worker', async () => {
     const counter = await countInWorker(b);
     const { page } = await b.openTab(`${SF}/login`);
     await poll(async () => (await counter.read()).messages.pwPage >= 1, 'login field classified');
@@ -118,7 +118,7 @@ describe('hostile CRM pages', () => {
     await page.close();
   });
 
-  test('a Salesforce tab at a URL with a 40 KB fragment keeps its badge, meter and block mode (fail closed)', async () => {
+  test('item 6: a Salesforce tab at a URL with a 40 KB fragment keeps its badge, meter and block mode (fail closed)', async () => {
     const pad = 'x'.repeat(40 * 1024);
     const { page, tabId } = await b.openTab(`${SF}/signup`);
     const badge = await b.waitForBadge(tabId, (x) => x.text !== '');

@@ -14,6 +14,30 @@ use url::Url;
 /// making its own URL long.
 pub const MAX_URL_LEN: usize = 32 * 1024;
 
+/// A URL as CRM Guard keeps it (tab records, pending documents): at most [`MAX_URL_LEN`] bytes
+/// and a character, read by [`PageUrl::parse`] exactly as the whole URL is. What cannot matter
+/// goes first (the fragment, then the query); a URL still over the limit is cut, and the cut one
+/// is read by scheme and host alone, as the whole one is. A page cannot fill the worker's storage
+/// (10 MB for every tab's record) with its own URL.
+pub fn bounded_url(input: &str) -> &str {
+    if input.len() <= MAX_URL_LEN {
+        return input;
+    }
+    let no_fragment = input.split('#').next().unwrap_or_default();
+    if no_fragment.len() <= MAX_URL_LEN {
+        return no_fragment;
+    }
+    let no_query = no_fragment.split('?').next().unwrap_or_default();
+    if no_query.len() <= MAX_URL_LEN {
+        return no_query;
+    }
+    let mut cut = MAX_URL_LEN + 1;
+    while !no_query.is_char_boundary(cut) {
+        cut += 1;
+    }
+    &no_query[..cut]
+}
+
 /// The longest `user:pass@host:port` read from a URL that is not parsed whole.
 const MAX_AUTHORITY_LEN: usize = 2048;
 
@@ -299,6 +323,36 @@ mod tests {
         let huge_host =
             format!("https://{}.example/{}", "a".repeat(MAX_AUTHORITY_LEN), "a".repeat(MAX_URL_LEN));
         assert_eq!(PageUrl::parse(&huge_host), Err(UrlError::TooLong(huge_host.len())));
+    }
+
+    /// What is kept of a URL is bounded and reads as the whole URL does.
+    #[test]
+    fn bounded_urls_read_as_the_whole_url() {
+        let pad = "x".repeat(40 * 1024);
+        let wide = "é".repeat(20 * 1024);
+        let inputs = [
+            "https://acme.my.salesforce.com/lightning/page#short".to_owned(),
+            format!("https://acme.my.salesforce.com/lightning/page#{pad}"),
+            format!("https://acme.my.salesforce.com/a?q={pad}#frag"),
+            format!("https://acme.my.salesforce.com/a?q=1#{pad}?{pad}"),
+            format!("https://acme.my.salesforce.com/{pad}"),
+            format!("https://acme.my.salesforce.com/{pad}?a#b"),
+            format!("https://acme.myfreshworks.com/crm/{wide}"),
+            format!("http://crm.acme.test:8080/{wide}?{pad}"),
+            format!("https://acme.my.salesforce.com/%zz{pad}"),
+            format!("javascript:{pad}"),
+        ];
+        for input in &inputs {
+            let kept = bounded_url(input);
+            assert!(kept.len() <= MAX_URL_LEN + 4, "{} bytes kept", kept.len());
+            assert_eq!(
+                PageUrl::parse(kept).ok(),
+                PageUrl::parse(input).ok(),
+                "{}",
+                &input[..60.min(input.len())]
+            );
+        }
+        assert_eq!(bounded_url(&inputs[0]), inputs[0], "a URL under the limit is kept whole");
     }
 
     /// Fail closed: an over-long URL is still read: without its fragment, then without its query,

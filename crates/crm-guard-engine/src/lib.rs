@@ -109,7 +109,7 @@ impl<P: Ports + 'static> Engine<P> {
 
     /// Handles one event; the value is the reply to a message (`null` otherwise).
     pub async fn handle(self: &Rc<Self>, event: Event) -> Result<Value> {
-        match event {
+        match kept_urls(event) {
             Event::Wake => {
                 self.settings_prefetch();
                 self.idle_event(idle::Input::Wake).await?;
@@ -288,5 +288,30 @@ impl<P: Ports + 'static> Engine<P> {
     /// Logs a failure of background work (a follow-up has nobody to reply to).
     fn report_failure(&self, what: &str, err: &EngineError) {
         self.ports.log_error(&format!("[crm-guard] {what} failed: {err}"));
+    }
+}
+
+/// Events with the page URLs in them as CRM Guard keeps them (bounded; read as the whole URL):
+/// a page's own URL, up to 2 MB, never reaches a record, a comparison or storage whole.
+fn kept_urls(event: Event) -> Event {
+    let kept = |url: String| match crm_guard_core::host::bounded_url(&url) {
+        k if k.len() == url.len() => url,
+        k => k.to_owned(),
+    };
+    match event {
+        Event::NavigationStarted { tab_id, url } => Event::NavigationStarted { tab_id, url: kept(url) },
+        Event::NavigationCommitted { tab_id, url } => Event::NavigationCommitted { tab_id, url: kept(url) },
+        Event::NavigationUpdated { tab_id, url } => Event::NavigationUpdated { tab_id, url: kept(url) },
+        Event::NavigationFailed { tab_id, url, error } => {
+            Event::NavigationFailed { tab_id, url: kept(url), error }
+        }
+        Event::HeadersReceived { tab_id, request_id, url, status, headers } => {
+            Event::HeadersReceived { tab_id, request_id, url: kept(url), status, headers }
+        }
+        Event::Message { message, mut sender } => {
+            sender.url = sender.url.map(kept);
+            Event::Message { message, sender }
+        }
+        other => other,
     }
 }

@@ -285,6 +285,9 @@ impl<P: Ports + 'static> Engine<P> {
                         return Ok(Vec::new());
                     }
                     let mut rec = self.load_tab(tab_id).await?;
+                    if !self.is_current_document(tab_id, &url, &rec).await {
+                        return Ok(Vec::new());
+                    }
                     if rec.url.is_empty() {
                         rec.url = url.clone();
                     }

@@ -183,6 +183,9 @@ impl<P: Ports + 'static> Engine<P> {
     ) -> Result<Value> {
         self.with_tab(tab_id, async {
             let mut rec = self.load_tab(tab_id).await?;
+            if !self.is_current_document(tab_id, &url, &rec).await {
+                return Ok(());
+            }
             rec.url = url;
             if !facts.secure_context {
                 rec.add([Finding::new(FindingKind::NotSecureContext)]);
@@ -191,6 +194,20 @@ impl<P: Ports + 'static> Engine<P> {
         })
         .await?;
         Ok(Value::Null)
+    }
+
+    /// Whether a report sent by the document at `url` is about the tab's current document. A
+    /// report that arrives after the tab moved to another origin (the content script's message
+    /// was still on its way) must not paint the new page with the old page's CRM and findings.
+    /// The browser's committed URL decides; when it is hidden from us, the record's does.
+    pub(crate) async fn is_current_document(&self, tab_id: i32, url: &str, rec: &TabRecord) -> bool {
+        let current = match self.ports.url_of(tab_id).await {
+            Ok(Some(current)) => current,
+            Ok(None) => rec.url.clone(),
+            Err(_) => return false,
+        };
+        let origin = |u: &str| PageUrl::parse(u).ok().map(|p| p.origin());
+        origin(&current).is_some() && origin(&current) == origin(url)
     }
 
     /// Adds findings to a tab that has a CRM record (others are left alone); repaints when

@@ -6,6 +6,8 @@ use crm_guard_core::idle::logout::Cookie;
 use crm_guard_core::idle::BrowserIdleState;
 use serde_json::{json, Value};
 
+use crm_guard_core::host::MAX_URL_LEN;
+
 use crate::fake::Browser;
 use crate::ports::HttpResponse;
 use crate::protocol::names::{IDLE_ALARM, PW_FINGERPRINTS_KEY};
@@ -200,14 +202,21 @@ fn an_over_long_url_does_not_switch_crm_guard_off() {
     let short_badge = b.badge(1).expect("a badge on the CRM tab");
     let short_verdict = b.page(json!({"type": "verdict", "tabId": 1})).unwrap();
     let pad = "x".repeat(40 * 1024);
-    for long in
-        [format!("{SF}#{pad}"), format!("{SF}?q={pad}"), format!("https://acme.my.salesforce.com/{pad}")]
-    {
+    let huge = "y".repeat(2 * 1024 * 1024);
+    for long in [
+        format!("{SF}#{pad}"),
+        format!("{SF}?q={pad}"),
+        format!("https://acme.my.salesforce.com/{pad}"),
+        format!("https://acme.my.salesforce.com/{huge}?{huge}#{huge}"),
+    ] {
         b.send(Event::NavigationUpdated { tab_id: 1, url: long.clone() }).unwrap();
         assert_eq!(b.badge(1).as_ref(), Some(&short_badge), "{}", &long[..60]);
         b.navigate(1, &long);
         assert_eq!(b.badge(1).as_ref(), Some(&short_badge), "{}", &long[..60]);
         assert_eq!(b.page(json!({"type": "verdict", "tabId": 1})).unwrap(), short_verdict);
+        // What is kept of the tab is bounded: the page's URL does not fill the session storage.
+        let kept = b.state.session.borrow()["tab:1"].to_string().len();
+        assert!(kept <= MAX_URL_LEN + 1024, "{kept} bytes kept for a {}-byte URL", long.len());
         // The content scripts' messages (sender URL = the long URL) are a CRM's.
         let fields =
             b.content(1, &long, json!({"type": "pwFields", "fields": [{"autocomplete": "new-password"}]}));
@@ -219,4 +228,32 @@ fn an_over_long_url_does_not_switch_crm_guard_off() {
     // Not a CRM stays not a CRM however long.
     b.navigate(2, &format!("https://www.salesforce.com/#{pad}"));
     assert_eq!(b.badge(2), None);
+}
+
+/// A report from a CRM document that reaches the worker after the tab moved to another site
+/// (the content script's message was on its way during the navigation) is dropped: it must not
+/// paint the new page with the CRM's badge, nor add the old document's findings to it.
+#[test]
+fn a_late_report_from_the_previous_document_does_not_land_on_the_next_one() {
+    let b = Browser::new();
+    b.navigate(1, SF);
+    assert_ne!(b.badge_text(1), "");
+    b.navigate(1, "https://example.test/news");
+    assert_eq!(b.badge_text(1), "", "no badge on a site that is not a CRM");
+    b.content(1, SF, json!({"type": "page", "report": {"secureContext": false}})).unwrap();
+    let mixed =
+        json!({"resources": [{"url": "http://cdn.evil.test/x.js", "type": "script"}], "formActions": []});
+    b.content(1, SF, json!({"type": "network.page", "report": mixed})).unwrap();
+    assert_eq!(b.badge_text(1), "", "the late reports painted the next page");
+
+    // Another CRM next: its badge stays its own, without the first document's findings.
+    b.navigate(1, HS);
+    let before = b.badge(1);
+    b.content(1, SF, json!({"type": "page", "report": {"secureContext": false}})).unwrap();
+    assert_eq!(b.badge(1), before);
+    assert!(
+        !b.event_kinds().iter().any(|k| k == "findingRaised"),
+        "no finding logged: {:?}",
+        b.event_kinds()
+    );
 }
