@@ -41,7 +41,7 @@ pub struct StoredFingerprint {
     /// existed, which had no such field).
     ///
     /// [`TenantStatus::fingerprint_tenant`]: crate::tenant::TenantStatus::fingerprint_tenant
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub tenant: String,
     /// [`truncate`]d derived key.
     pub bits: u32,
