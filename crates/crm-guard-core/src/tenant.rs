@@ -141,9 +141,9 @@ impl TenantPattern {
                     return Err(TenantError::SharedHost);
                 }
                 let page = PageUrl::parse(&format!("https://{sample}/")).map_err(|_| TenantError::Invalid)?;
-                if !(entry.hosts.iter().any(|p| p.matches(&page.host))
-                    && !entry.exclude.iter().any(|p| p.matches(&page.host)))
-                {
+                let claimed = entry.hosts.iter().any(|p| p.matches(&page.host))
+                    && !entry.exclude.iter().any(|p| p.matches(&page.host));
+                if !claimed {
                     return Err(TenantError::NotThisCrm);
                 }
                 Ok(pattern)
