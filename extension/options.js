@@ -31,6 +31,7 @@ function defaultOf(spec) {
   switch (spec.type) {
     case 'bool': case 'int': case 'choice': return spec.default;
     case 'text': case 'httpsUrl': return null;
+    case 'tenantMap': return {};
     default: return [];
   }
 }
@@ -97,6 +98,11 @@ function read(spec, c) {
   }
   const s = c.value.trim();
   if (spec.type === 'int') return /^-?\d+$/.test(s) ? Number(s) : (s === '' ? spec.default : s);
+  // `tenants` is JSON ({"salesforce": ["acme.my.salesforce.com"]}); the core names what is wrong.
+  if (spec.type === 'tenantMap') {
+    if (s === '') return {};
+    try { return JSON.parse(s); } catch { return s; }
+  }
   return s === '' ? null : s;
 }
 

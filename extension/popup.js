@@ -25,8 +25,17 @@ function render(v) {
     return;
   }
   main.append(el('span', `level ${v.level}`, t(`level_${v.level}`)));
-  main.append(el('p', 'crm', v.lookalike ? t('popupImitates', [v.crmName]) : v.crmName));
+  // Whose tenant of the CRM this is (the engine decides: own, shared sign-in, foreign, checks off).
+  const tenant = v.lookalike ? null : v.tenant;
+  const foreign = tenant?.status === 'foreign';
+  main.append(el('p', 'crm', v.lookalike ? t('popupImitates', [v.crmName]) : foreign ? t('popupTenantForeign', [v.crmName]) : v.crmName));
   main.append(el('p', 'host', v.host));
+  const tenantKey = { own: 'popupTenantOwn', shared: 'popupTenantShared', off: 'popupTenantsOff' }[tenant?.status];
+  if (tenantKey) {
+    const line = el('p', `tenant ${tenant.status}`, t(tenantKey, [v.crmName, tenant.tenant ?? '']));
+    line.id = 'tenant';
+    main.append(line);
+  }
   if (v.findings.length === 0) {
     main.append(el('p', 'ok', t('popupNoFindings')));
     return;

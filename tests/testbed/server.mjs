@@ -37,6 +37,8 @@ export const SALESFORCE_HOSTS = ['acme.my.salesforce.com', 'acme.lightning.force
 export const HOSTS = {
   'acme.my.salesforce.com': 'Salesforce-like SPA (https, HSTS, strict CSP) + login/logout + password and network-finding pages',
   'acme.lightning.force.com': 'same app as acme.my.salesforce.com',
+  'globex.my.salesforce.com': "another organisation's Salesforce (same app): a tenant that is not Acme's",
+  'evil.my.site.com': "someone else's Salesforce Experience site (same app, login form): a phishing kit's home",
   'www.salesforce.com': 'marketing page (not a CRM tab)',
   'app.hubspot.com': 'HubSpot-like CRM page (HSTS) + /login',
   [HTTP_CRM_HOST]: 'CRM page on http and https, no HSTS, not HSTS-preloaded',
@@ -54,6 +56,7 @@ const CERT_NAMES = [
   ...Object.keys(HOSTS).filter((h) => h !== 'badcert.acme.test'),
   '*.my.salesforce.com',
   '*.lightning.force.com',
+  '*.my.site.com',
   '*.salesforce.com',
   '*.hubspot.com',
   `*.${HTTP_CRM_HOST.split('.').slice(1).join('.')}`,
@@ -207,6 +210,8 @@ export async function startTestbed(opts = {}) {
       return send(res, 200, 'text/javascript; charset=utf-8', file, secHeaders(scheme));
     }
     if (SALESFORCE_HOSTS.includes(host)) return salesforce({ scheme, host, url, req, res, rec });
+    // Other organisations' tenants of the same CRM (issue 10, item 1): the same app, other owners.
+    if (host === 'globex.my.salesforce.com' || host === 'evil.my.site.com') return salesforce({ scheme, host, url, req, res, rec });
     switch (host) {
       case 'www.salesforce.com':
         return sendHtml(res, html('Salesforce: The #1 AI CRM', '<h1>Salesforce</h1><p>Marketing page.</p>'), secHeaders(scheme));

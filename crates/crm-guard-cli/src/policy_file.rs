@@ -165,7 +165,7 @@ pub fn from_reg(text: &str) -> Result<(Value, Vec<String>)> {
         let value = match (raw, kind) {
             (RegValue::Dword(d), Some(Kind::Bool { .. })) if d <= 1 => Value::Bool(d == 1),
             (RegValue::Dword(d), _) => Value::from(d),
-            (RegValue::Sz(s), Some(Kind::HostList | Kind::CrmIdList | Kind::CrmList)) => {
+            (RegValue::Sz(s), Some(Kind::HostList | Kind::CrmIdList | Kind::CrmList | Kind::TenantMap)) => {
                 serde_json::from_str(&s).unwrap_or(Value::String(s))
             }
             (RegValue::Sz(s), _) => Value::String(s),

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::host::{HostPattern, PageUrl};
+use crate::tenant::{TenantStatus, Tenants};
 
 /// One CRM product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -140,6 +141,8 @@ pub struct Catalog {
     extra: Vec<CrmEntry>,
     /// Ids of built-in entries IT policy turned off (`disabledCrms`).
     disabled: Vec<String>,
+    /// The organisation's tenants (`tenants`).
+    tenants: Tenants,
 }
 
 impl Catalog {
@@ -150,13 +153,24 @@ impl Catalog {
 
     /// Built-in entries plus `extra` (self-hosted CRMs from policy); extra entries win.
     pub fn with_extra(extra: Vec<CrmEntry>) -> Self {
-        Catalog { extra, disabled: Vec::new() }
+        Catalog { extra, ..Catalog::default() }
     }
 
     /// The same catalog without the built-in entries with these ids.
     pub fn without(mut self, ids: impl IntoIterator<Item = String>) -> Self {
         self.disabled.extend(ids);
         self
+    }
+
+    /// The same catalog with the organisation's tenants.
+    pub fn with_tenants(mut self, tenants: Tenants) -> Self {
+        self.tenants = tenants;
+        self
+    }
+
+    /// Whose tenant of `entry` (which claims `url`) the page is.
+    pub fn tenant_of(&self, entry: &CrmEntry, url: &PageUrl) -> TenantStatus {
+        self.tenants.classify(entry, url)
     }
 
     /// Every entry, policy-added first.

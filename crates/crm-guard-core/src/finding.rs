@@ -66,6 +66,9 @@ pub enum FindingKind {
     ProxyOutsidePolicy,
     /// This CRM's password is also used on another CRM. Detail: the other CRM's name.
     PasswordReuse,
+    /// The page is on the CRM's hosts but is another organisation's tenant, not one IT named
+    /// (policy `tenants`). Detail: the CRM's name.
+    ForeignTenant,
 }
 
 impl FindingKind {
@@ -86,6 +89,7 @@ impl FindingKind {
             FindingKind::UntrustedNetwork => Level::Warning,
             FindingKind::ProxyOutsidePolicy => Level::Warning,
             FindingKind::PasswordReuse => Level::Warning,
+            FindingKind::ForeignTenant => Level::AtRisk,
         }
     }
 
@@ -106,11 +110,12 @@ impl FindingKind {
             FindingKind::UntrustedNetwork => "untrustedNetwork",
             FindingKind::ProxyOutsidePolicy => "proxyOutsidePolicy",
             FindingKind::PasswordReuse => "passwordReuse",
+            FindingKind::ForeignTenant => "foreignTenant",
         }
     }
 
     /// Every kind, for exhaustive tests (messages exist for each, ids round-trip).
-    pub const ALL: [FindingKind; 14] = [
+    pub const ALL: [FindingKind; 15] = [
         FindingKind::InsecureScheme,
         FindingKind::NotSecureContext,
         FindingKind::InsecureFormAction,
@@ -125,6 +130,7 @@ impl FindingKind {
         FindingKind::UntrustedNetwork,
         FindingKind::ProxyOutsidePolicy,
         FindingKind::PasswordReuse,
+        FindingKind::ForeignTenant,
     ];
 
     /// Parses a stable identifier.

@@ -6,6 +6,7 @@
 //! - [`finding`]: the security findings a tab can carry, each with a level.
 //! - [`verdict`]: the tab verdict (secure / warning / at risk) from a URL and its findings.
 //! - [`lookalike`]: hosts that imitate a CRM.
+//! - [`tenant`]: the organisation's tenants of a CRM (its own, shared, another organisation's).
 //! - [`policy`]: the one settings schema, validation and merge with managed policy.
 //! - [`idle`]: the auto-logout state machine.
 //! - [`password`]: password policy decisions and field classification.
@@ -21,9 +22,11 @@ pub mod network;
 pub mod password;
 pub mod policy;
 pub mod rate;
+pub mod tenant;
 pub mod verdict;
 
 pub use catalog::{Catalog, CrmEntry};
 pub use finding::{Finding, FindingKind, Level};
 pub use host::{HostPattern, PageUrl, UrlError};
+pub use tenant::{TenantStatus, Tenants};
 pub use verdict::{evaluate, TabVerdict};

@@ -6,6 +6,7 @@ use crate::catalog::Catalog;
 use crate::finding::{Finding, FindingKind, Level};
 use crate::host::{PageUrl, Scheme};
 use crate::lookalike;
+use crate::tenant::TenantStatus;
 
 /// What the badge and the popup show for a CRM tab.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,6 +21,8 @@ pub struct TabVerdict {
     pub findings: Vec<Finding>,
     /// The tab is not the CRM but imitates it (`crm_*` name the imitated CRM).
     pub lookalike: bool,
+    /// Whose tenant of the CRM the tab is (`off` for a lookalike: it is no tenant).
+    pub tenant: TenantStatus,
 }
 
 /// Findings that follow from the URL alone: plain `http:`, an IP literal instead of the CRM's name
@@ -55,9 +58,14 @@ pub fn evaluate(catalog: &Catalog, url: &str, reported: &[Finding]) -> Option<Ta
             level: finding.level,
             lookalike: true,
             findings: vec![finding],
+            tenant: TenantStatus::Off,
         });
     };
+    let tenant = catalog.tenant_of(crm, &page);
     let mut findings = url_findings(&page);
+    if tenant == TenantStatus::Foreign {
+        findings.push(Finding::new(FindingKind::ForeignTenant).with_detail(crm.name.to_string()));
+    }
     for f in reported {
         if !findings.contains(f) {
             findings.push(f.clone());
@@ -72,6 +80,7 @@ pub fn evaluate(catalog: &Catalog, url: &str, reported: &[Finding]) -> Option<Ta
         level,
         findings,
         lookalike: false,
+        tenant,
     })
 }
 
@@ -160,6 +169,33 @@ mod tests {
         assert!(v.lookalike);
         assert_eq!((v.crm_id.as_str(), v.level), ("salesforce", Level::AtRisk));
         assert_eq!(v.findings[0].detail.as_deref(), Some("Salesforce"));
+    }
+
+    /// Another organisation's tenant is at risk with its own finding; the organisation's own
+    /// tenant and a CRM without tenants keep today's verdict.
+    #[test]
+    fn foreign_tenant_verdict() {
+        use crate::policy::Settings;
+        let (settings, errors) = Settings::from_value(&serde_json::json!({
+            "tenants": { "salesforce": ["acme.my.salesforce.com"] }
+        }));
+        assert!(errors.is_empty(), "{errors:?}");
+        let catalog = settings.catalog();
+        let v = evaluate(&catalog, "https://evil.my.site.com/s/login", &[]).unwrap();
+        assert_eq!(
+            (v.crm_id.as_str(), v.level, &v.tenant),
+            ("salesforce", Level::AtRisk, &TenantStatus::Foreign)
+        );
+        assert_eq!(v.findings, vec![Finding::new(FindingKind::ForeignTenant).with_detail("Salesforce")]);
+        let v = evaluate(&catalog, "https://acme.my.salesforce.com/", &[]).unwrap();
+        assert_eq!(
+            (v.level, v.tenant),
+            (Level::Secure, TenantStatus::Own { tenant: "acme.my.salesforce.com".into() })
+        );
+        let v = evaluate(&catalog, "https://app.hubspot.com/contacts/1/", &[]).unwrap();
+        assert_eq!((v.level, v.tenant), (Level::Secure, TenantStatus::Off));
+        let v = evaluate(&Catalog::builtin(), "https://evil.my.site.com/", &[]).unwrap();
+        assert_eq!((v.level, v.tenant), (Level::Secure, TenantStatus::Off));
     }
 
     #[test]

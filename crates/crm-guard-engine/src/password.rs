@@ -1,7 +1,7 @@
 //! Password strength, reuse and phishing guard. Content scripts send field descriptors and (to
 //! the worker only) passwords; they are classified and judged by the core, scored by the
 //! [`Scorer`](crate::ports::Scorer) port, fingerprinted with PBKDF2 through the
-//! [`Crypto`](crate::ports::Crypto) port. Only `StoredFingerprint {crmId, bits, length}` and the
+//! [`Crypto`](crate::ports::Crypto) port. Only `StoredFingerprint {crmId, tenant, bits, length}` and the
 //! install's salt are stored. Nothing here logs, stores or returns a password.
 
 use std::cell::RefCell;
@@ -251,7 +251,13 @@ impl<P: Ports + 'static> Engine<P> {
         if !(settings.settings.reuse_guard || settings.settings.phishing_guard) {
             return Ok(Value::Bool(false));
         }
-        let Some((crm_id, _)) = self.crm_of(&url).await? else { return Ok(Value::Bool(false)) };
+        let Some(page) = self.crm_tenant_of(&url).await? else { return Ok(Value::Bool(false)) };
+        // Another organisation's tenant: nothing is learnt there (not even derived), so a page
+        // there cannot make its password "the CRM's" (and later phishing looks like the CRM).
+        if !page.tenant.trusted() {
+            return Ok(Value::Bool(false));
+        }
+        let crm_id = page.id;
         // The tab's lock first: its landing page, arriving meanwhile, waits for this login.
         let lock = self.login_lock(tab_id);
         let _guard = lock.lock().await;
@@ -280,7 +286,10 @@ impl<P: Ports + 'static> Engine<P> {
     ) -> Result<Value> {
         let lock = self.login_lock(tab_id);
         let _guard = lock.lock().await;
-        let crm = self.crm_of(&url).await?;
+        let crm = self.crm_tenant_of(&url).await?;
+        // The tenant a fingerprint learnt on this page is stored under; `None`: nothing is
+        // learnt here (another organisation's tenant, or the CRM's shared sign-in page).
+        let learn_on = crm.as_ref().and_then(|c| c.tenant.fingerprint_tenant().map(str::to_owned));
         let reuse_guard = self.settings().await?.settings.reuse_guard;
         let _fingerprints = self.pw.fingerprints.lock().await;
         let mut stored: Vec<StoredFingerprint> =
@@ -298,12 +307,13 @@ impl<P: Ports + 'static> Engine<P> {
         if let Some(pending) = pending {
             let outcome = password::login_outcome(
                 &pending,
-                crm.as_ref().map(|c| c.0.as_str()),
+                crm.as_ref().filter(|_| learn_on.is_some()).map(|c| c.id.as_str()),
                 has_login_field,
                 self.ports.now_ms(),
             );
             if outcome == LoginOutcome::Succeeded {
-                let new = pending.fingerprint;
+                let new =
+                    StoredFingerprint { tenant: learn_on.clone().unwrap_or_default(), ..pending.fingerprint };
                 let others = fingerprint::reuse_findings(&stored, &new);
                 fingerprint::upsert(&mut stored, new.clone());
                 self.write(Area::Local, PW_FINGERPRINTS_KEY, &stored).await?;
@@ -323,12 +333,17 @@ impl<P: Ports + 'static> Engine<P> {
                 }
             }
         }
-        let Some((crm_id, _)) = crm else { return Ok(json!([])) };
-        let Some(mine) = stored.iter().find(|s| s.crm_id == crm_id).filter(|_| reuse_guard) else {
-            return Ok(json!([]));
-        };
+        let Some(page) = crm.filter(|c| c.tenant.trusted() && reuse_guard) else { return Ok(json!([])) };
+        let mut others: Vec<String> = Vec::new();
+        for mine in stored.iter().filter(|s| s.crm_id == page.id) {
+            for other in fingerprint::reuse_findings(&stored, mine) {
+                if !others.contains(&other) {
+                    others.push(other);
+                }
+            }
+        }
         let mut names = Vec::new();
-        for other in fingerprint::reuse_findings(&stored, mine) {
+        for other in others {
             names.push(self.crm_name(&other).await?);
         }
         let findings: Vec<Finding> =
@@ -348,7 +363,7 @@ impl<P: Ports + 'static> Engine<P> {
     async fn mark_crm_tabs(self: &Rc<Self>, crm_id: &str, with_name: &str) -> Result<()> {
         for tab in self.ports.query().await? {
             let Some(url) = tab.url else { continue };
-            if self.crm_of(&url).await?.is_some_and(|(c, _)| c == crm_id) {
+            if self.crm_tenant_of(&url).await?.is_some_and(|c| c.id == crm_id && c.tenant.trusted()) {
                 let f = Finding::new(FindingKind::PasswordReuse).with_detail(with_name);
                 self.add_findings(tab.id, vec![f]).await?;
             }
@@ -356,7 +371,8 @@ impl<P: Ports + 'static> Engine<P> {
         Ok(())
     }
 
-    /// A password typed (trusted key events) on a page that may not be a CRM: when it is a CRM's
+    /// A password typed (trusted key events) on a page that may not be a CRM (or is another
+    /// organisation's tenant of one): when it is a CRM's
     /// password, log a phishing event and reply that CRM's name for the in-page alert. Rate
     /// limited, only with policy `phishingGuard`.
     pub(crate) async fn password_phish_check(self: &Rc<Self>, url: String, pw: &str) -> Result<Value> {
@@ -366,7 +382,9 @@ impl<P: Ports + 'static> Engine<P> {
         }
         let stored: Vec<StoredFingerprint> =
             self.read(Area::Local, PW_FINGERPRINTS_KEY).await?.unwrap_or_default();
-        if stored.is_empty() || self.crm_of(&url).await?.is_some() {
+        // The organisation's CRM (or a CRM without tenant checks) is the reuse guard's business;
+        // another organisation's tenant of a CRM is a foreign site like any other.
+        if stored.is_empty() || self.crm_tenant_of(&url).await?.is_some_and(|c| c.tenant.trusted()) {
             return Ok(Value::Null);
         }
         let mut limiter: CheckLimiter = self

@@ -9,7 +9,8 @@
 use std::rc::Rc;
 
 use crm_guard_core::password::PendingLogin;
-use crm_guard_core::{evaluate, Finding, FindingKind, Level, PageUrl, TabVerdict};
+use crm_guard_core::tenant::FOREIGN_BADGE_COLOR;
+use crm_guard_core::{evaluate, Finding, FindingKind, Level, PageUrl, TabVerdict, TenantStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -60,6 +61,12 @@ impl TabRecord {
         }
         added
     }
+}
+
+/// A CRM page: which CRM, and whose tenant of it.
+pub(crate) struct CrmPage {
+    pub id: String,
+    pub tenant: TenantStatus,
 }
 
 fn key(tab_id: i32) -> String {
@@ -115,6 +122,15 @@ impl<P: Ports + 'static> Engine<P> {
 
     async fn paint(&self, tab_id: i32, verdict: Option<&TabVerdict>) -> Result<()> {
         let badge = verdict.map(|v| {
+            if v.tenant == TenantStatus::Foreign {
+                // Its own badge: not "your CRM" in green, whatever else the page does.
+                return Badge {
+                    text: self.ports.message("badge_foreign", &[]),
+                    color: FOREIGN_BADGE_COLOR,
+                    text_color: [255, 255, 255, 255],
+                    title: self.ports.message("badgeTitleForeign", &[v.crm_name.as_str()]),
+                };
+            }
             let level = self.ports.message(&format!("level_{}", v.level.id()), &[]);
             Badge {
                 text: self.ports.message(&format!("badge_{}", v.level.id()), &[]),
@@ -132,6 +148,15 @@ impl<P: Ports + 'static> Engine<P> {
         let Ok(page) = PageUrl::parse(url) else { return Ok(None) };
         let catalog = self.settings().await?.settings.catalog();
         Ok(catalog.classify(&page).map(|e| (e.id.to_string(), e.name.to_string())))
+    }
+
+    /// The CRM a URL belongs to and whose tenant of it the page is, per the settings in force.
+    pub(crate) async fn crm_tenant_of(self: &Rc<Self>, url: &str) -> Result<Option<CrmPage>> {
+        let Ok(page) = PageUrl::parse(url) else { return Ok(None) };
+        let catalog = self.settings().await?.settings.catalog();
+        Ok(catalog
+            .classify(&page)
+            .map(|e| CrmPage { id: e.id.to_string(), tenant: catalog.tenant_of(e, &page) }))
     }
 
     /// A new document committed in the tab.

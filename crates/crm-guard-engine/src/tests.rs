@@ -11,3 +11,4 @@ mod network;
 mod network_trust;
 mod password;
 mod secrets;
+mod tenants;

@@ -123,7 +123,7 @@ mod tests {
     use super::*;
 
     fn fp(crm: &str, bits: u32, length: u16) -> StoredFingerprint {
-        StoredFingerprint { crm_id: crm.into(), bits, length }
+        StoredFingerprint { crm_id: crm.into(), tenant: String::new(), bits, length }
     }
 
     #[test]

@@ -36,6 +36,13 @@ pub fn truncate(hash: &[u8]) -> u32 {
 #[serde(rename_all = "camelCase")]
 pub struct StoredFingerprint {
     pub crm_id: String,
+    /// The organisation's tenant it was learnt on ([`TenantStatus::fingerprint_tenant`]); `""`:
+    /// learnt with tenant checks off for this CRM (and every fingerprint stored before tenants
+    /// existed, which had no such field).
+    ///
+    /// [`TenantStatus::fingerprint_tenant`]: crate::tenant::TenantStatus::fingerprint_tenant
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tenant: String,
     /// [`truncate`]d derived key.
     pub bits: u32,
     /// Length in Unicode scalar values, saturated at `u16::MAX`.
@@ -47,6 +54,7 @@ impl StoredFingerprint {
     pub fn new(crm_id: impl Into<String>, derived: &[u8], length_chars: usize) -> Self {
         StoredFingerprint {
             crm_id: crm_id.into(),
+            tenant: String::new(),
             bits: truncate(derived),
             length: u16::try_from(length_chars).unwrap_or(u16::MAX),
         }
@@ -69,9 +77,14 @@ pub fn reuse_findings(stored: &[StoredFingerprint], new: &StoredFingerprint) -> 
     out
 }
 
-/// Replaces the fingerprint of `new.crm_id` (one per CRM), keeping the others.
+/// Replaces the fingerprint of `new`'s CRM and tenant (one per tenant of a CRM), keeping the
+/// others. A fingerprint learnt on a named tenant also drops that CRM's fingerprint learnt with
+/// tenant checks off (`tenant == ""`, including those stored before tenants existed): it may have
+/// been learnt on any organisation's tenant, so it is not kept beside the organisation's own.
 pub fn upsert(stored: &mut Vec<StoredFingerprint>, new: StoredFingerprint) {
-    stored.retain(|s| s.crm_id != new.crm_id);
+    stored.retain(|s| {
+        s.crm_id != new.crm_id || (s.tenant != new.tenant && (new.tenant.is_empty() || !s.tenant.is_empty()))
+    });
     stored.push(new);
 }
 
@@ -132,7 +145,11 @@ mod tests {
     use super::*;
 
     fn fp(crm: &str, bits: u32, length: u16) -> StoredFingerprint {
-        StoredFingerprint { crm_id: crm.into(), bits, length }
+        StoredFingerprint { crm_id: crm.into(), tenant: String::new(), bits, length }
+    }
+
+    fn fpt(crm: &str, tenant: &str, bits: u32) -> StoredFingerprint {
+        StoredFingerprint { tenant: tenant.into(), ..fp(crm, bits, 12) }
     }
 
     fn hex(s: &str) -> Vec<u8> {
@@ -216,6 +233,34 @@ mod tests {
         let mut stored = vec![fp("a", 1, 12), fp("b", 2, 12)];
         upsert(&mut stored, fp("a", 3, 13));
         assert_eq!(stored, vec![fp("b", 2, 12), fp("a", 3, 13)]);
+    }
+
+    /// Fingerprints are keyed by CRM and tenant; the organisation's tenant replaces the CRM-wide
+    /// one learnt with tenant checks off (also one stored before tenants, without the field).
+    #[test]
+    fn upsert_by_tenant() {
+        let legacy: StoredFingerprint =
+            serde_json::from_str(r#"{"crmId": "salesforce", "bits": 1, "length": 12}"#).expect("old shape");
+        assert_eq!(legacy, fpt("salesforce", "", 1));
+        let mut stored = vec![legacy, fpt("hubspot", "", 2)];
+        upsert(&mut stored, fpt("salesforce", "acme.my.salesforce.com", 3));
+        assert_eq!(stored, vec![fpt("hubspot", "", 2), fpt("salesforce", "acme.my.salesforce.com", 3)]);
+        upsert(&mut stored, fpt("salesforce", "acme--*.sandbox.my.salesforce.com", 4));
+        upsert(&mut stored, fpt("salesforce", "acme.my.salesforce.com", 5));
+        assert_eq!(
+            stored,
+            vec![
+                fpt("hubspot", "", 2),
+                fpt("salesforce", "acme--*.sandbox.my.salesforce.com", 4),
+                fpt("salesforce", "acme.my.salesforce.com", 5)
+            ]
+        );
+        // Tenant checks off again: the CRM-wide fingerprint sits beside the tenants' ones.
+        upsert(&mut stored, fpt("salesforce", "", 6));
+        assert_eq!(stored.len(), 4);
+        upsert(&mut stored, fpt("salesforce", "", 7));
+        assert_eq!(stored.len(), 4);
+        assert_eq!(stored[3], fpt("salesforce", "", 7));
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub enum Reason {
     /// A host pattern that does not parse.
     #[error("bad host pattern: {detail}")]
     BadPattern { detail: &'static str },
+    /// A tenant of `tenants` that is refused for its CRM.
+    #[error("bad tenant for {crm}: {detail}")]
+    BadTenant { crm: String, detail: String },
     /// A string that is not a URL.
     #[error("not a valid URL: {detail}")]
     BadUrl { detail: String },

@@ -50,6 +50,10 @@ pub fn managed_schema() -> Value {
                     }),
                 );
             }
+            Kind::TenantMap => {
+                p.insert("type".into(), "object".into());
+                p.insert("additionalProperties".into(), string_list.clone());
+            }
         }
         properties.insert(spec.key.name().into(), Value::Object(p));
     }

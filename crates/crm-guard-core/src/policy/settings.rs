@@ -11,6 +11,7 @@ use super::specs::{with_settings_table, Key, Kind};
 use super::{effective, PolicyError, MAX_DISPLAY_CHARS};
 use crate::catalog::{Catalog, CrmEntry};
 use crate::host::HostPattern;
+use crate::tenant::Tenants;
 
 macro_rules! choice {
     (
@@ -154,6 +155,7 @@ impl Settings {
     pub fn catalog(&self) -> Catalog {
         Catalog::with_extra(self.crm_hosts.iter().map(SelfHostedCrm::entry).collect())
             .without(self.disabled_crms.iter().cloned())
+            .with_tenants(self.tenants.clone())
     }
 
     /// Settings from one JSON object of options, ignoring what is invalid (see [`effective`]).
@@ -173,6 +175,7 @@ pub enum Typed {
     Hosts(Vec<HostPattern>),
     Ids(Vec<String>),
     Crms(Vec<SelfHostedCrm>),
+    Tenants(Tenants),
 }
 
 impl Typed {
@@ -186,6 +189,7 @@ impl Typed {
             Kind::HostList => Typed::Hosts(Vec::new()),
             Kind::CrmIdList => Typed::Ids(Vec::new()),
             Kind::CrmList => Typed::Crms(Vec::new()),
+            Kind::TenantMap => Typed::Tenants(Tenants::default()),
         }
     }
 }
@@ -209,6 +213,7 @@ impl fmt::Display for Typed {
             Typed::Hosts(h) => list(f, h.len(), "host"),
             Typed::Ids(i) => list(f, i.len(), "CRM"),
             Typed::Crms(c) => list(f, c.len(), "self-hosted CRM"),
+            Typed::Tenants(t) => list(f, t.len(), "tenant"),
         }
     }
 }
@@ -256,4 +261,5 @@ setting_value! {
     Vec<HostPattern>: Hosts(v) => v.clone(), Some(v), Vec::new();
     Vec<String>: Ids(v) => v.clone(), Some(v), Vec::new();
     Vec<SelfHostedCrm>: Crms(v) => v.clone(), Some(v), Vec::new();
+    Tenants: Tenants(v) => v.clone(), Some(v), Tenants::default();
 }

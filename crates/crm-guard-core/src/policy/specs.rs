@@ -43,6 +43,17 @@ macro_rules! with_settings_table {
                 description: "Catalog ids of CRMs CRM Guard ignores (see `crm-guard catalog`).",
                 example: r#"["copper"]"#,
             },
+            Tenants = "tenants", tenants: Tenants {
+                kind: Kind::TenantMap, enforcement: true,
+                title: "Your organisation's tenants",
+                description: "Per CRM id, your organisation's tenants: host patterns under that CRM's hosts \
+                    (acme.my.salesforce.com, acme--*.sandbox.my.salesforce.com for every sandbox, \
+                    acme.lightning.force.com, acme.my.site.com; a Dynamics org's host acme.crm4.dynamics.com) \
+                    or, for HubSpot, portal ids. A page on that CRM's hosts that is none of them is \
+                    \"not your organisation\": no trust, no password learnt. A CRM without tenants has \
+                    tenant checks off.",
+                example: r#"{"salesforce": ["acme.my.salesforce.com", "acme--*.sandbox.my.salesforce.com", "acme.lightning.force.com", "acme--*.sandbox.lightning.force.com", "acme--*.vf.force.com", "acme.my.site.com"], "hubspot": ["12345678"]}"#,
+            },
             HttpsExceptionHosts = "httpsExceptionHosts", https_exception_hosts: Vec<HostPattern> {
                 kind: Kind::HostList, enforcement: true,
                 title: "HTTPS exceptions",
@@ -280,6 +291,8 @@ pub enum Kind {
     CrmIdList,
     /// Self-hosted CRMs: host patterns, or `{ "name", "hosts", "logoutUrl" }` objects.
     CrmList,
+    /// The organisation's tenants: `{ "<crm id>": [tenant patterns or portal ids] }`.
+    TenantMap,
 }
 
 /// One row of the key table.

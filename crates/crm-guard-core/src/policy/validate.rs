@@ -9,6 +9,7 @@ use super::settings::{SelfHostedCrm, Typed};
 use super::{Key, Kind, Reason, MAX_DISPLAY_CHARS, MAX_LIST_LEN, MAX_STRING_BYTES, SELF_HOSTED_NAME};
 use crate::catalog::BUILTIN;
 use crate::host::{HostPattern, PatternError};
+use crate::tenant::{tenancy, Tenancy, TenantError, TenantPattern, Tenants};
 
 const MAX_NAME_CHARS: usize = 100;
 
@@ -96,7 +97,45 @@ pub(super) fn check(key: Key, value: &Value, report: &mut Report<'_>) -> Option<
             Typed::Ids(v)
         }),
         Kind::CrmList => list(value, report, self_hosted).map(Typed::Crms),
+        Kind::TenantMap => tenant_map(value, report).map(Typed::Tenants),
     }
+}
+
+/// `tenants`: `{ "<catalog id>": ["<tenant>", …] }`. An unknown CRM, or one whose addresses do
+/// not name the organisation, skips its entry; a refused tenant skips that tenant only.
+fn tenant_map(value: &Value, report: &mut Report<'_>) -> Option<Tenants> {
+    let Value::Object(obj) = value else { return wrong_type(value, "an object of CRM ids", report) };
+    let mut out = Tenants::default();
+    for (crm, v) in obj.iter().take(MAX_LIST_LEN) {
+        let id = Value::String(truncate(crm, MAX_DISPLAY_CHARS));
+        let Some(entry) = BUILTIN.iter().find(|e| e.id == crm.as_str()) else {
+            report(&id, Reason::UnknownCrm, Some("entry skipped".into()));
+            continue;
+        };
+        if tenancy(&entry.id) == Tenancy::Unsupported {
+            let detail = TenantError::Unsupported.to_string();
+            report(
+                &id,
+                Reason::BadTenant { crm: entry.id.to_string(), detail },
+                Some("entry skipped".into()),
+            );
+            continue;
+        }
+        let parsed = list(v, report, |v, report| {
+            let s = string(v, MAX_STRING_BYTES, report)?;
+            TenantPattern::parse(entry, s)
+                .map_err(|e| {
+                    let reason = Reason::BadTenant { crm: entry.id.to_string(), detail: e.to_string() };
+                    report(v, reason, Some("entry skipped".into()))
+                })
+                .ok()
+        });
+        if let Some(mut parsed) = parsed {
+            dedup(&mut parsed);
+            out.0.insert(entry.id.to_string(), parsed);
+        }
+    }
+    Some(out)
 }
 
 fn wrong_type<T>(value: &Value, expected: &'static str, report: &mut Report<'_>) -> Option<T> {

@@ -21,6 +21,9 @@ fn arb_json() -> impl Strategy<Value = Value> {
             Just("*.acme.com"),
             Just("*.com"),
             Just("hubspot"),
+            Just("acme.my.salesforce.com"),
+            Just("acme--*.sandbox.my.salesforce.com"),
+            Just("12345678"),
             Just("https://x.acme.com/p"),
             Just("http://x.acme.com/"),
             Just("block"),
@@ -38,6 +41,7 @@ fn arb_json() -> impl Strategy<Value = Value> {
                     Just("name".to_owned()),
                     Just("hosts".to_owned()),
                     Just("logoutUrl".to_owned()),
+                    Just("salesforce".to_owned()),
                     "[a-z]{1,5}"
                 ],
                 inner,
@@ -82,6 +86,12 @@ fn assert_in_range(s: &Settings) {
             (Kind::CrmList, Typed::Crms(c)) => {
                 assert!(c.len() <= MAX_LIST_LEN && c.iter().all(|c| !c.hosts.is_empty()))
             }
+            (Kind::TenantMap, Typed::Tenants(t)) => assert!(
+                t.0.len() <= MAX_LIST_LEN
+                    && t.0
+                        .iter()
+                        .all(|(id, l)| BUILTIN.iter().any(|e| e.id == *id) && l.len() <= MAX_LIST_LEN)
+            ),
             (Kind::Bool { .. }, Typed::Bool(_)) | (Kind::Text { .. } | Kind::HttpsUrl, Typed::Text(None)) => {
             }
             (kind, v) => panic!("{key}: {v:?} does not fit {kind:?}"),
