@@ -407,11 +407,25 @@ export function useBrowser(set, { launchOptions = {}, ready } = {}) {
   return env;
 }
 
-/** Polls `fn` every 50 ms until it returns something truthy (returned); throws after `timeoutMs`. */
+/**
+ * Polls `fn` every 50 ms until it returns something truthy (returned); throws after `timeoutMs`.
+ * A probe that never settles (a stuck worker evaluation, a CDP call on a page that went away)
+ * fails the wait at its deadline with `what`, instead of hanging the suite.
+ */
 export async function poll(fn, what, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
+  let last;
   for (;;) {
-    const last = await fn();
+    const left = Math.max(deadline - Date.now(), 0) + 1000;
+    let timer;
+    const stuck = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: a probe did not settle within ${timeoutMs} ms (last: ${JSON.stringify(last)})`)), left);
+    });
+    try {
+      last = await Promise.race([fn(), stuck]);
+    } finally {
+      clearTimeout(timer);
+    }
     if (last) return last;
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
     await sleep(50);

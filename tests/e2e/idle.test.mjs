@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
-import { launch } from './harness.mjs';
+import { launch, poll as pollFor } from './harness.mjs';
 import { startTestbed } from '../testbed/server.mjs';
 
 const SF = 'https://acme.my.salesforce.com';
@@ -25,16 +25,8 @@ function userInput() {
   execFileSync('xset', ['s', 'reset']);
 }
 
-async function poll(what, fn, timeoutMs, everyMs = 100) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
-    await sleep(everyMs);
-  }
-}
+// This file names what it waits for first.
+const poll = (what, fn, timeoutMs) => pollFor(fn, what, timeoutMs);
 
 describe('idle and lock auto-logout', () => {
   let testbed, b, cdpOf;
