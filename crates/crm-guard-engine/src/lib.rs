@@ -291,13 +291,17 @@ impl<P: Ports + 'static> Engine<P> {
     }
 }
 
+/// A page URL as the engine keeps it: bounded, read as the whole URL (`host::bounded_url`).
+pub(crate) fn kept(url: String) -> String {
+    match crm_guard_core::host::bounded_url(&url) {
+        k if k.len() == url.len() => url,
+        k => k.to_owned(),
+    }
+}
+
 /// Events with the page URLs in them as CRM Guard keeps them (bounded; read as the whole URL):
 /// a page's own URL, up to 2 MB, never reaches a record, a comparison or storage whole.
 fn kept_urls(event: Event) -> Event {
-    let kept = |url: String| match crm_guard_core::host::bounded_url(&url) {
-        k if k.len() == url.len() => url,
-        k => k.to_owned(),
-    };
     match event {
         Event::NavigationStarted { tab_id, url } => Event::NavigationStarted { tab_id, url: kept(url) },
         Event::NavigationCommitted { tab_id, url } => Event::NavigationCommitted { tab_id, url: kept(url) },

@@ -265,7 +265,7 @@ impl<P: Ports + 'static> Engine<P> {
                 .with_tab(tab.id, async {
                     let mut rec = self.load_tab(tab.id).await?;
                     match tab.url.clone() {
-                        Some(u) => rec.url = u,
+                        Some(u) => rec.url = crate::kept(u),
                         None if rec.url.is_empty() => return Ok(()),
                         None => {}
                     }

@@ -214,7 +214,9 @@ fn an_over_long_url_does_not_switch_crm_guard_off() {
         b.navigate(1, &long);
         assert_eq!(b.badge(1).as_ref(), Some(&short_badge), "{}", &long[..60]);
         assert_eq!(b.page(json!({"type": "verdict", "tabId": 1})).unwrap(), short_verdict);
-        // What is kept of the tab is bounded: the page's URL does not fill the session storage.
+        // What is kept of the tab is bounded: the page's URL does not fill the session storage,
+        // neither from its navigation nor from a pass over every open tab (settings change).
+        b.send(Event::Startup).unwrap();
         let kept = b.state.session.borrow()["tab:1"].to_string().len();
         assert!(kept <= MAX_URL_LEN + 1024, "{kept} bytes kept for a {}-byte URL", long.len());
         // The content scripts' messages (sender URL = the long URL) are a CRM's.
