@@ -11,19 +11,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { poll, useBrowser } from './harness.mjs';
+import { poll, setOptions, useBrowser } from './harness.mjs';
 
 const SF = 'https://acme.my.salesforce.com';
 const EXT_ID = 'kojhflkoadfcddkikeefjjgeecmhlajk';
 const WEAK = 'password123';
-
-async function setOptions(b, options) {
-  await b.evalSw((o) => chrome.storage.local.set({ options: o }), options);
-  await poll(async () => {
-    const s = await b.evalSw(() => self.crmGuard.settings());
-    return Object.entries(options).every(([k, v]) => s.settings[k] === v);
-  }, 'options in force');
-}
 
 /** The text of every CRM Guard meter on the page (closed shadow roots: read through CDP). */
 async function meterTexts(page) {

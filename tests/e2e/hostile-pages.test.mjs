@@ -3,7 +3,7 @@
 // Chromium and names the defence it proves.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { poll, useBrowser } from './harness.mjs';
+import { poll, setOptions, useBrowser } from './harness.mjs';
 
 const SF = 'https://acme.my.salesforce.com';
 const WEAK = 'password123';
@@ -59,14 +59,6 @@ async function meterText(page, id) {
   } finally {
     await cdp.detach().catch(() => {});
   }
-}
-
-async function setOptions(b, options) {
-  await b.evalSw((o) => chrome.storage.local.set({ options: o }), options);
-  await poll(async () => {
-    const s = await b.evalSw(() => self.crmGuard.settings());
-    return Object.entries(options).every(([k, v]) => s.settings[k] === v);
-  }, 'options in force');
 }
 
 describe('hostile CRM pages', () => {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import {
-  extensionVariant, launch, poll, removeManagedPolicy, useBrowser, waitForManaged, writeManagedPolicy,
+  extensionUi, extensionVariant, launch, poll, removeManagedPolicy, useBrowser, waitForManaged, writeManagedPolicy,
 } from './harness.mjs';
 import { startTestbed } from '../testbed/server.mjs';
 
@@ -21,25 +21,6 @@ const ACME_PASSWORD_2 = 'Second-acme-Password-of-31-chars';
 const POLICY_FILE = 'crm-guard-e2e-tenants.json';
 const POLICY = { tenants: { salesforce: ['acme.my.salesforce.com'] }, phishingGuard: true };
 const FOREIGN_TITLE = 'CRM Guard — Salesforce — not your organisation';
-
-/** Hosts marked data-crm-guard=<kind> (closed shadow roots), read through CDP's pierced DOM. */
-async function extensionUi(page, kind) {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
-    const attrs = (n) => Object.fromEntries((n.attributes ?? []).reduce((a, v, i, all) => (i % 2 ? a : [...a, [v, all[i + 1]]]), []));
-    const text = (n) => (n.nodeType === 3 ? n.nodeValue : [...(n.shadowRoots ?? []), ...(n.children ?? [])].map(text).join(' '));
-    const found = [];
-    const walk = (n) => {
-      if (attrs(n)['data-crm-guard'] === kind) found.push(text(n.shadowRoots?.[0] ?? n).replace(/\s+/g, ' ').trim());
-      for (const c of [...(n.shadowRoots ?? []), ...(n.children ?? [])]) walk(c);
-    };
-    walk(root);
-    return found;
-  } finally {
-    await cdp.detach().catch(() => {});
-  }
-}
 
 /** The popup of `tabId` once rendered: its CRM line, tenant line and finding kinds. */
 async function popupOf(b, tabId) {
@@ -127,7 +108,7 @@ describe('tenants named by IT (managed policy: acme.my.salesforce.com)', () => {
     await page.locator('#password').pressSequentially(CRM_PASSWORD, { delay: 0 });
     await page.locator('#username').click(); // blur: the check runs
     const alert = await poll(async () => (await extensionUi(page, 'phishing-alert'))[0], 'phishing alert on the foreign tenant');
-    assert.match(alert, /your Salesforce password/);
+    assert.match(alert.text, /your Salesforce password/);
     const events = (await b.storage('local')).eventLog?.events ?? [];
     const phish = events.filter((e) => e.kind === 'phishingAlert');
     assert.equal(phish.length, 1, JSON.stringify(events));

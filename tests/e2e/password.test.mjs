@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import { extensionVariant, launch, poll, useBrowser } from './harness.mjs';
+import { extensionUi, extensionVariant, launch, poll, setOptions, useBrowser } from './harness.mjs';
 import { startTestbed } from '../testbed/server.mjs';
 
 const SF = 'https://acme.my.salesforce.com';
@@ -13,42 +13,6 @@ const CRM_PASSWORD = 'Orbit-lantern-Seaweed-71-tangle';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-
-/**
- * Reads the extension's UI elements (closed shadow roots) the way only the browser can: CDP's DOM with
- * `pierce`. Returns every host marked data-crm-guard=<kind>, with the attributes and text inside.
- */
-async function extensionUi(page, kind = 'meter') {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
-    const attrs = (n) => Object.fromEntries((n.attributes ?? []).reduce((a, v, i, all) => (i % 2 ? a : [...a, [v, all[i + 1]]]), []));
-    const text = (n) => (n.nodeType === 3 ? n.nodeValue : [...(n.shadowRoots ?? []), ...(n.children ?? [])].map(text).join(' '));
-    const found = [];
-    const walk = (n, prev) => {
-      const a = attrs(n);
-      if (a['data-crm-guard'] === kind) {
-        const inner = n.shadowRoots?.[0];
-        let bar = null;
-        const findBar = (x) => {
-          if (attrs(x).role === 'progressbar') bar = attrs(x);
-          (x.children ?? []).forEach(findBar);
-        };
-        if (inner) findBar(inner);
-        found.push({ id: a.id, shadowMode: inner?.shadowRootType, bar, text: inner ? text(inner).replace(/\s+/g, ' ').trim() : '', prevId: prev?.id });
-      }
-      let p = null;
-      for (const c of [...(n.shadowRoots ?? []), ...(n.contentDocument ? [n.contentDocument] : []), ...(n.children ?? [])]) {
-        walk(c, p ? attrs(p) : null);
-        p = c;
-      }
-    };
-    walk(root, null);
-    return found;
-  } finally {
-    await cdp.detach().catch(() => {});
-  }
-}
 
 async function waitMeter(page, predicate, what) {
   return poll(async () => (await extensionUi(page)).find(predicate), what);
@@ -65,14 +29,6 @@ async function accessibleDescription(page, selector) {
   } finally {
     await cdp.detach().catch(() => {});
   }
-}
-
-async function setOptions(b, options) {
-  await b.evalSw((o) => chrome.storage.local.set({ options: o }), options);
-  await poll(async () => {
-    const s = await b.evalSw(() => self.crmGuard.settings());
-    return Object.entries(options).every(([k, v]) => s.settings[k] === v);
-  }, 'options in force');
 }
 
 describe('password strength meter', () => {
