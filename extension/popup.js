@@ -44,7 +44,9 @@ function render(v) {
   for (const f of v.findings) {
     const li = el('li', f.level);
     li.dataset.kind = f.kind;
-    li.append(el('strong', null, t(`finding_${f.kind}_title`, f.detail ? [f.detail] : undefined)));
+    // An aggregate (many hosts on one page) lists the first few and counts the rest.
+    const detail = f.more ? `${f.detail} ${t('finding_more', [String(f.more)])}` : f.detail;
+    li.append(el('strong', null, t(`finding_${f.kind}_title`, detail ? [detail] : undefined)));
     li.append(el('div', 'action', t(`finding_${f.kind}_action`, f.detail ? [f.detail] : undefined)));
     list.append(li);
   }

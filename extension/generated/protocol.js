@@ -49,7 +49,8 @@
     "weakPasswordBlocked",
     "passwordReuse",
     "phishingAlert",
-    "policyError"
+    "policyError",
+    "evidenceCapped"
   ],
   "keys": {
     "eventLog": "eventLog",

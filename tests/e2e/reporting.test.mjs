@@ -36,11 +36,12 @@ describe('reporting endpoint', () => {
     await testbed?.close();
   });
 
-  /** Logs `n` events through the worker's event log (the path every feature uses). */
+  /** Logs `n` events through the worker's event log (the path every feature uses). A kind no page
+   * drives: those are capped per host (hostile-evidence.test.mjs), and this suite is about delivery. */
   const logEvents = (n, tag) => b.evalSw(async ({ n, tag }) => {
     const ids = [];
     for (let i = 0; i < n; i++) {
-      const e = await self.crmGuardEvents.log({ kind: 'findingRaised', crmId: 'salesforce', level: 'warning',
+      const e = await self.crmGuardEvents.log({ kind: 'lockLogout', crmId: 'salesforce', level: 'warning',
         host: 'https://acme.my.salesforce.com/secret/path?token=1', detail: `${tag} ${i}` });
       ids.push(e.id);
     }

@@ -54,11 +54,14 @@ pub enum EventKind {
     PhishingAlert,
     /// A policy value was rejected (detail: key and reason).
     PolicyError,
+    /// A page reported more than CRM Guard keeps (detail: `host cap`, or the finding id whose
+    /// details overflowed on one document): see [`crate::evidence`].
+    EvidenceCapped,
 }
 
 impl EventKind {
     /// Every kind, in the order the options page lists them.
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::HttpsUpgradeBlocked,
         EventKind::FindingRaised,
         EventKind::IdleLogout,
@@ -68,6 +71,7 @@ impl EventKind {
         EventKind::PasswordReuse,
         EventKind::PhishingAlert,
         EventKind::PolicyError,
+        EventKind::EvidenceCapped,
     ];
 
     /// The serialised name (`idleLogout`).
@@ -82,6 +86,25 @@ impl EventKind {
             EventKind::PasswordReuse => "passwordReuse",
             EventKind::PhishingAlert => "phishingAlert",
             EventKind::PolicyError => "policyError",
+            EventKind::EvidenceCapped => "evidenceCapped",
+        }
+    }
+
+    /// Whether a page decides how often this happens (what it loads, submits, navigates to):
+    /// such events are capped per host ([`crate::evidence::admit`]). Logouts and policy errors
+    /// are not.
+    pub fn page_driven(self) -> bool {
+        match self {
+            EventKind::HttpsUpgradeBlocked
+            | EventKind::FindingRaised
+            | EventKind::WeakPasswordBlocked
+            | EventKind::PasswordReuse
+            | EventKind::PhishingAlert
+            | EventKind::EvidenceCapped => true,
+            EventKind::IdleLogout
+            | EventKind::ForcedLogout
+            | EventKind::LockLogout
+            | EventKind::PolicyError => false,
         }
     }
 }

@@ -147,14 +147,33 @@ pub struct Finding {
     pub level: Level,
     /// A short, non-secret detail shown in the popup (a host name, a CRM name). Never a URL
     /// path, a cookie value or anything typed by the user.
+    ///
+    /// Several occurrences of one kind on one document share a finding (see [`crate::evidence`]):
+    /// then the detail lists the first few, separated by [`DETAIL_SEPARATOR`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Further occurrences reported on the document beyond those the detail lists (at least this
+    /// many: the page decides how often it reports the same thing).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub more: u32,
+}
+
+/// Between the details of one aggregated finding (`a.test, b.test`).
+pub const DETAIL_SEPARATOR: &str = ", ";
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Finding {
     /// A finding at its default level.
     pub fn new(kind: FindingKind) -> Self {
-        Finding { kind, level: kind.default_level(), detail: None }
+        Finding { kind, level: kind.default_level(), detail: None, more: 0 }
+    }
+
+    /// The details this finding lists (none, one, or the first few of an aggregate).
+    pub fn details(&self) -> impl Iterator<Item = &str> {
+        self.detail.as_deref().into_iter().flat_map(|d| d.split(DETAIL_SEPARATOR))
     }
 
     /// The same finding with a detail.

@@ -4,6 +4,7 @@
 //! - [`host`]: parse a tab URL into a normalised [`host::PageUrl`] and match [`host::HostPattern`]s.
 //! - [`catalog`]: the built-in CRM catalog (data) and classification of a URL as a CRM tab.
 //! - [`finding`]: the security findings a tab can carry, each with a level.
+//! - [`evidence`]: how much one page can add to a tab's findings and to the event log.
 //! - [`verdict`]: the tab verdict (secure / warning / at risk) from a URL and its findings.
 //! - [`lookalike`]: hosts that imitate a CRM.
 //! - [`tenant`]: the organisation's tenants of a CRM (its own, shared, another organisation's).
@@ -14,6 +15,7 @@
 pub mod catalog;
 pub mod dnr;
 pub mod events;
+pub mod evidence;
 pub mod finding;
 pub mod host;
 pub mod idle;

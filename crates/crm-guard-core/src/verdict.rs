@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn worst_finding_wins_and_duplicates_go() {
-        let warn = Finding { kind: FindingKind::NotSecureContext, level: Level::Warning, detail: None };
+        let warn = Finding { level: Level::Warning, ..Finding::new(FindingKind::NotSecureContext) };
         let v = eval("https://app.hubspot.com/", &[warn.clone(), warn.clone()]).unwrap();
         assert_eq!(v.level, Level::Warning);
         assert_eq!(v.findings.len(), 1);

@@ -19,8 +19,9 @@ use crm_guard_core::events::{
     hex, is_install_id, report_body, sign, Event, EventKind, EventLog, Filter, NewEvent, ReportQueue,
     Sending, INSTALL_ID_BYTES, NONCE_BYTES, SIGNATURE_HEADER,
 };
+use crm_guard_core::evidence::{self, Added, Admission};
 use crm_guard_core::policy::Settings;
-use crm_guard_core::{Finding, Level};
+use crm_guard_core::Level;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
@@ -78,8 +79,9 @@ impl<P: Ports + 'static> Engine<P> {
     }
 
     /// Appends an event (hosts are reduced to the host by the core) and persists the log and,
-    /// with reporting on, the queue; then starts a flush.
-    pub async fn log_event(self: &Rc<Self>, new: NewEvent) -> Result<Event> {
+    /// with reporting on, the queue; then starts a flush. A page-driven event past its host's
+    /// window is not logged (`crm_guard_core::evidence`): `None`.
+    pub async fn log_event(self: &Rc<Self>, new: NewEvent) -> Result<Option<Event>> {
         self.load_once(&self.log.log, EVENT_LOG_KEY).await?;
         let settings = self.settings().await?;
         let reporting = target(&settings.settings).is_some();
@@ -92,6 +94,11 @@ impl<P: Ports + 'static> Engine<P> {
             let mut guard = self.log.log.borrow_mut();
             let log = guard.get_or_insert_with(|| EventLog::new(0));
             log.set_capacity(settings.settings.event_log_size as usize);
+            let new = match evidence::admit(log, &new) {
+                Admission::Keep => new,
+                Admission::CapReached => evidence::host_cap_event(&new),
+                Admission::Drop => return Ok(None),
+            };
             let event = log.push(new).clone();
             items.push((EVENT_LOG_KEY.to_owned(), to_value(&*log)?));
             event
@@ -106,23 +113,28 @@ impl<P: Ports + 'static> Engine<P> {
         if reporting {
             self.flush_reports_soon();
         }
-        Ok(event)
+        Ok(Some(event))
     }
 
-    /// Logs a finding-raised event per finding (CRM and host from the URL).
-    pub(crate) async fn log_findings(self: &Rc<Self>, url: &str, findings: &[Finding]) -> Result<()> {
-        if findings.is_empty() {
+    /// Logs a finding-raised event per new finding, and an evidence-capped event per kind that
+    /// overflowed on the document (CRM and host from the URL).
+    pub(crate) async fn log_findings(self: &Rc<Self>, url: &str, added: Added) -> Result<()> {
+        if added.new.is_empty() && added.capped.is_empty() {
             return Ok(());
         }
         let crm = self.crm_of(url).await?;
         let host = crm_guard_core::PageUrl::parse(url).ok().map(|p| p.host);
-        for f in findings {
+        let raised = added.new.iter().map(|f| {
             let detail = match &f.detail {
                 Some(d) => format!("{}: {d}", f.kind.id()),
                 None => f.kind.id().to_owned(),
             };
-            let mut e =
-                NewEvent::new(self.ports.now_ms(), EventKind::FindingRaised).level(f.level).detail(detail);
+            (EventKind::FindingRaised, f.level, detail)
+        });
+        let capped =
+            added.capped.iter().map(|k| (EventKind::EvidenceCapped, Level::Warning, k.id().to_owned()));
+        for (kind, level, detail) in raised.chain(capped).collect::<Vec<_>>() {
+            let mut e = NewEvent::new(self.ports.now_ms(), kind).level(level).detail(detail);
             if let (Some((id, _)), Some(h)) = (&crm, &host) {
                 e = e.crm(id.clone()).host(h.clone());
             }

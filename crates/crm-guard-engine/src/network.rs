@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crm_guard_core::events::EventKind;
+use crm_guard_core::evidence::{self, Added};
 use crm_guard_core::network::{self as net, NetworkTrust, ProbeOutcome};
 use crm_guard_core::{dnr, Catalog, Finding, FindingKind, Level, PageUrl};
 use serde_json::{json, Value};
@@ -187,11 +188,7 @@ impl<P: Ports + 'static> Engine<P> {
                 _ => PendingDoc { url: url.clone(), request_id: Some(request_id), findings: Vec::new() },
             };
             doc.findings.retain(|f| f.kind != FindingKind::MissingHsts);
-            for f in found {
-                if !doc.findings.contains(&f) {
-                    doc.findings.push(f);
-                }
-            }
+            evidence::add_findings(&mut doc.findings, found);
             rec.pending = Some(doc);
             self.save_tab(tab_id, &rec).await
         })
@@ -247,7 +244,7 @@ impl<P: Ports + 'static> Engine<P> {
                 self.log_crm_event(EventKind::HttpsUpgradeBlocked, &url, Some(Level::AtRisk), error.trim())
                     .await
             }
-            Some((_, findings)) => self.log_findings(&url, &findings).await,
+            Some((_, findings)) => self.log_findings(&url, Added::listed(&findings)).await,
             None => {
                 if net::network_changed(error) {
                     self.probe_soon();
@@ -282,23 +279,24 @@ impl<P: Ports + 'static> Engine<P> {
             let added = self
                 .with_tab(tab_id, async {
                     if self.crm_of(&url).await?.is_none() {
-                        return Ok(Vec::new());
+                        return Ok(Added::default());
                     }
                     let mut rec = self.load_tab(tab_id).await?;
                     if !self.is_current_document(tab_id, &url, &rec).await {
-                        return Ok(Vec::new());
+                        return Ok(Added::default());
                     }
                     if rec.url.is_empty() {
                         rec.url = url.clone();
                     }
+                    let before = rec.findings.clone();
                     let added = rec.add(found);
-                    if !added.is_empty() {
+                    if rec.findings != before {
                         self.apply(tab_id, rec).await?;
                     }
                     Ok::<_, crate::EngineError>(added)
                 })
                 .await?;
-            self.log_findings(&url, &added).await?;
+            self.log_findings(&url, added).await?;
         }
         Ok(Value::from(blocked))
     }

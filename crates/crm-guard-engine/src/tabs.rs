@@ -8,6 +8,7 @@
 
 use std::rc::Rc;
 
+use crm_guard_core::evidence::{self, Added};
 use crm_guard_core::password::PendingLogin;
 use crm_guard_core::tenant::FOREIGN_BADGE_COLOR;
 use crm_guard_core::{evaluate, Finding, FindingKind, Level, PageUrl, TabVerdict, TenantStatus};
@@ -50,16 +51,9 @@ impl TabRecord {
         self.url.is_empty() && self.upgrading.is_none() && self.pending.is_none() && self.pw_pending.is_none()
     }
 
-    /// Adds findings not there yet; returns those added.
-    pub fn add(&mut self, found: impl IntoIterator<Item = Finding>) -> Vec<Finding> {
-        let mut added = Vec::new();
-        for f in found {
-            if !self.findings.contains(&f) {
-                self.findings.push(f.clone());
-                added.push(f);
-            }
-        }
-        added
+    /// Adds findings, bounded per document (`crm_guard_core::evidence`); returns what is new.
+    pub fn add(&mut self, found: impl IntoIterator<Item = Finding>) -> Added {
+        evidence::add_findings(&mut self.findings, found)
     }
 }
 
@@ -173,12 +167,12 @@ impl<P: Ports + 'static> Engine<P> {
                     ..TabRecord::default()
                 };
                 let is_crm = self.crm_of(&url).await?.is_some();
-                let log = if is_crm { rec.findings.clone() } else { Vec::new() };
+                let log = if is_crm { Added::listed(&rec.findings) } else { Added::default() };
                 self.apply(tab_id, rec).await?;
                 Ok::<_, crate::EngineError>(log)
             })
             .await?;
-        self.log_findings(&url, &logged).await
+        self.log_findings(&url, logged).await
     }
 
     /// The URL changed within the document (single-page apps, fragments).
@@ -236,19 +230,16 @@ impl<P: Ports + 'static> Engine<P> {
     }
 
     /// Adds findings to a tab that has a CRM record (others are left alone); repaints when
-    /// something changed. Returns the findings added.
-    pub(crate) async fn add_findings(
-        self: &Rc<Self>,
-        tab_id: i32,
-        found: Vec<Finding>,
-    ) -> Result<Vec<Finding>> {
+    /// something changed. Returns what was new.
+    pub(crate) async fn add_findings(self: &Rc<Self>, tab_id: i32, found: Vec<Finding>) -> Result<Added> {
         self.with_tab(tab_id, async {
             let mut rec = self.load_tab(tab_id).await?;
             if rec.url.is_empty() {
-                return Ok(Vec::new());
+                return Ok(Added::default());
             }
+            let before = rec.findings.clone();
             let added = rec.add(found);
-            if !added.is_empty() {
+            if rec.findings != before {
                 self.apply(tab_id, rec).await?;
             }
             Ok(added)

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod badge;
+mod evidence;
 mod hostile;
 mod idle;
 mod log;
