@@ -320,6 +320,17 @@ export async function startTestbed(opts = {}) {
           ...h,
           'Content-Security-Policy': "default-src 'self'; script-src 'self'; img-src 'self' http://example.test https://example.test; object-src 'none'",
         });
+      case '/flood': {
+        // A hostile CRM page (issue 10 item 4): `n` images, each from its own http: host (`load`
+        // makes every load's hosts new). The CSP lets them load; CRM Guard reads them in the DOM.
+        const n = Math.min(Number(url.searchParams.get('n') ?? 200), 1000);
+        const load = esc(url.searchParams.get('load') ?? '0');
+        const imgs = Array.from({ length: n }, (_, i) => `<img src="http://h${i}.l${load}.flood.test/p.png" alt="">`).join('');
+        return sendHtml(res, html('Flood | Salesforce', `<h1>Many insecure images</h1>${imgs}`), {
+          ...h,
+          'Content-Security-Policy': "default-src 'self'; script-src 'self'; img-src 'self' http: https:; object-src 'none'",
+        });
+      }
       case '/no-hsts':
         return sendHtml(res, html('No HSTS | Salesforce', '<h1>No HSTS header here</h1>'), { 'Content-Security-Policy': STRICT_CSP });
       case '/insecure-cookie':
