@@ -11,7 +11,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { poll, setOptions, useBrowser } from './harness.mjs';
+import { extensionUi, poll, setOptions, useBrowser } from './harness.mjs';
 
 const SF = 'https://acme.my.salesforce.com';
 const EXT_ID = 'kojhflkoadfcddkikeefjjgeecmhlajk';
@@ -19,21 +19,7 @@ const WEAK = 'password123';
 
 /** The text of every CRM Guard meter on the page (closed shadow roots: read through CDP). */
 async function meterTexts(page) {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
-    const isMeter = (n) => (n.attributes ?? []).some((a, i, all) => a === 'data-crm-guard' && all[i + 1] === 'meter');
-    const text = (n) => (n.nodeType === 3 ? n.nodeValue : [...(n.shadowRoots ?? []), ...(n.children ?? [])].map(text).join(' '));
-    const out = [];
-    const walk = (n) => {
-      if (isMeter(n)) out.push(text(n).replace(/\s+/g, ' ').trim());
-      for (const c of [...(n.shadowRoots ?? []), ...(n.children ?? [])]) walk(c);
-    };
-    walk(root);
-    return out.join(' | ');
-  } finally {
-    await cdp.detach().catch(() => {});
-  }
+  return (await extensionUi(page)).map((m) => m.text).join(' | ');
 }
 
 /** A sign-up page with a weak password the user typed, judged too weak (block mode). */

@@ -3,7 +3,7 @@
 // Chromium and names the defence it proves.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { poll, setOptions, useBrowser } from './harness.mjs';
+import { extensionUi, poll, setOptions, useBrowser } from './harness.mjs';
 
 const SF = 'https://acme.my.salesforce.com';
 const WEAK = 'password123';
@@ -40,25 +40,7 @@ async function countInWorker(b) {
 
 /** The text of the meter right after the field `#id` (a closed shadow root: read through CDP). */
 async function meterText(page, id) {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
-    const attrs = (n) => Object.fromEntries((n.attributes ?? []).reduce((a, v, i, all) => (i % 2 ? a : [...a, [v, all[i + 1]]]), []));
-    const text = (n) => (n.nodeType === 3 ? n.nodeValue : [...(n.shadowRoots ?? []), ...(n.children ?? [])].map(text).join(' '));
-    let out = null;
-    const walk = (n, prevId) => {
-      if (attrs(n)['data-crm-guard'] === 'meter' && prevId === id) out = text(n).replace(/\s+/g, ' ').trim();
-      let prev = null;
-      for (const c of [...(n.shadowRoots ?? []), ...(n.children ?? [])]) {
-        walk(c, prev ? attrs(prev).id : null);
-        prev = c;
-      }
-    };
-    walk(root, null);
-    return out;
-  } finally {
-    await cdp.detach().catch(() => {});
-  }
+  return (await extensionUi(page)).find((m) => m.prevId === id)?.text ?? null;
 }
 
 describe('hostile CRM pages', () => {
