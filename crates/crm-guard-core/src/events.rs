@@ -54,11 +54,13 @@ pub enum EventKind {
     PhishingAlert,
     /// A policy value was rejected (detail: key and reason).
     PolicyError,
+    /// IT asked for a test event (diagnostics page): proves the way to the receiver.
+    ReportingTest,
 }
 
 impl EventKind {
     /// Every kind, in the order the options page lists them.
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::HttpsUpgradeBlocked,
         EventKind::FindingRaised,
         EventKind::IdleLogout,
@@ -68,6 +70,7 @@ impl EventKind {
         EventKind::PasswordReuse,
         EventKind::PhishingAlert,
         EventKind::PolicyError,
+        EventKind::ReportingTest,
     ];
 
     /// The serialised name (`idleLogout`).
@@ -82,6 +85,7 @@ impl EventKind {
             EventKind::PasswordReuse => "passwordReuse",
             EventKind::PhishingAlert => "phishingAlert",
             EventKind::PolicyError => "policyError",
+            EventKind::ReportingTest => "reportingTest",
         }
     }
 }
