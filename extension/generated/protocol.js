@@ -49,12 +49,15 @@
     "weakPasswordBlocked",
     "passwordReuse",
     "phishingAlert",
-    "policyError"
+    "policyError",
+    "reportingTest"
   ],
   "keys": {
     "eventLog": "eventLog",
     "idleTestOverride": "idleTestOverride",
-    "options": "options"
+    "options": "options",
+    "reportQueue": "reportQueue",
+    "reportStatus": "reportStatus"
   },
   "limits": {
     "maxFieldText": 200,
@@ -63,6 +66,7 @@
     "maxUserValues": 8
   },
   "messages": {
+    "diagnostics": "page",
     "events": "page",
     "exportEvents": "page",
     "idleDeadline": "crm",
@@ -83,12 +87,14 @@
     "pwWarm": "crm",
     "reportingStatus": "page",
     "saveOptions": "page",
+    "sendTestEvent": "page",
     "settings": "page",
     "settingsSchema": "page",
     "verdict": "page"
   },
   "phishScriptId": "crm-guard-phishing",
   "secretKeys": [
+    "reportingToken",
     "reportingHmacSecret"
   ]
 });

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod badge;
+mod formats;
 mod hostile;
 mod idle;
 mod log;
