@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import fsSync from 'node:fs';
-import { launch, poll, removeManagedPolicy, useBrowser, waitForManaged, writeManagedPolicy } from './harness.mjs';
+import {
+  launch, logEvents as logEventsIn, poll, removeManagedPolicy, useBrowser, waitForManaged, writeManagedPolicy,
+} from './harness.mjs';
 import { startTestbed } from '../testbed/server.mjs';
 
 const POLICY_FILE = 'crm-guard-policy-test.json';
@@ -36,16 +38,7 @@ describe('reporting endpoint', () => {
     await testbed?.close();
   });
 
-  /** Logs `n` events through the worker's event log (the path every feature uses). */
-  const logEvents = (n, tag) => b.evalSw(async ({ n, tag }) => {
-    const ids = [];
-    for (let i = 0; i < n; i++) {
-      const e = await self.crmGuardEvents.log({ kind: 'findingRaised', crmId: 'salesforce', level: 'warning',
-        host: 'https://acme.my.salesforce.com/secret/path?token=1', detail: `${tag} ${i}` });
-      ids.push(e.id);
-    }
-    return ids;
-  }, { n, tag });
+  const logEvents = (n, tag) => logEventsIn(b, n, tag);
 
   /** Event ids in the batches the endpoint accepted (2xx), with repetitions. */
   const accepted = () => testbed.reports.filter((r) => r.status < 300).flatMap((r) => r.json.events.map((e) => e.id));
