@@ -50,12 +50,15 @@
     "passwordReuse",
     "phishingAlert",
     "policyError",
-    "evidenceCapped"
+    "evidenceCapped",
+    "reportingTest"
   ],
   "keys": {
     "eventLog": "eventLog",
     "idleTestOverride": "idleTestOverride",
-    "options": "options"
+    "options": "options",
+    "reportQueue": "reportQueue",
+    "reportStatus": "reportStatus"
   },
   "limits": {
     "maxFieldText": 200,
@@ -64,6 +67,7 @@
     "maxUserValues": 8
   },
   "messages": {
+    "diagnostics": "page",
     "events": "page",
     "exportEvents": "page",
     "idleDeadline": "crm",
@@ -84,12 +88,14 @@
     "pwWarm": "crm",
     "reportingStatus": "page",
     "saveOptions": "page",
+    "sendTestEvent": "page",
     "settings": "page",
     "settingsSchema": "page",
     "verdict": "page"
   },
   "phishScriptId": "crm-guard-phishing",
   "secretKeys": [
+    "reportingToken",
     "reportingHmacSecret"
   ]
 });

@@ -476,3 +476,37 @@ export async function setOptions(b, options) {
     return Object.entries(options).every(([k, v]) => s.settings[k] === v);
   }, 'options in force');
 }
+
+/**
+ * Signs in to the testbed's Salesforce at `origin` in a new tab (its /login sets the `sid` session
+ * cookie) and leaves a draft in localStorage, as a user with unsaved work; returns the tab.
+ */
+export async function signIn(b, origin = 'https://acme.my.salesforce.com') {
+  const { page, tabId } = await b.openTab(`${origin}/`);
+  await page.evaluate(async () => {
+    await fetch('/login', { method: 'POST', body: new URLSearchParams({ username: 'u', password: 'p' }) });
+    localStorage.setItem('crm-draft', 'unsaved deal');
+  });
+  const sid = (await b.context.cookies(origin)).find((c) => c.name === 'sid');
+  if (!sid?.value) throw new Error(`not signed in to ${origin}`);
+  return { page, tabId };
+}
+
+/**
+ * Logs `n` events through the worker's event log (the path every feature uses), each a warning
+ * on Salesforce whose `host` is a whole URL (the log keeps the host only) and whose detail is
+ * `<tag> <i>`; returns their ids. A kind no page drives (`lockLogout`): page-driven kinds are capped
+ * per host (hostile-evidence.test.mjs), and these suites are about delivery. Needs the diagnostics
+ * build (`self.crmGuardEvents`).
+ */
+export function logEvents(b, n, tag) {
+  return b.evalSw(async ({ n, tag }) => {
+    const ids = [];
+    for (let i = 0; i < n; i++) {
+      const e = await self.crmGuardEvents.log({ kind: 'lockLogout', crmId: 'salesforce', level: 'warning',
+        host: 'https://acme.my.salesforce.com/secret/path?token=1', detail: `${tag} ${i}` });
+      ids.push(e.id);
+    }
+    return ids;
+  }, { n, tag });
+}

@@ -67,9 +67,12 @@ describe('hostile: secrets stay in the worker, ws:// never leaves in clear', () 
         json: await send({ type: 'exportEvents', format: 'json', filter: {} }),
         csv: await send({ type: 'exportEvents', format: 'csv', filter: {} }),
         status: await send({ type: 'reportingStatus' }),
+        // The diagnostics page's reply and export (issue 14): the raw managed policy, masked.
+        diagnostics: await send({ type: 'diagnostics' }),
       };
     });
     assert.equal(replies.settings.settings.reportingUrl, REPORT_URL, 'the settings reply is the real one');
+    assert.equal(replies.diagnostics.managedPolicy.reportingHmacSecret, '(set)', 'the raw policy on the diagnostics page is masked');
     assert.ok(replies.settings.locked.includes('reportingHmacSecret'));
     assert.equal(replies.settings.settings.reportingHmacSecret, '(set)', 'masked');
     assert.equal(replies.saved.settings.reportingHmacSecret, '(set)', 'saveOptions reply masked too');

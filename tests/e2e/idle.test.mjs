@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
-import { launch, poll as pollFor } from './harness.mjs';
+import { launch, poll as pollFor, signIn as signInTo } from './harness.mjs';
 import { startTestbed } from '../testbed/server.mjs';
 
 const SF = 'https://acme.my.salesforce.com';
@@ -86,16 +86,7 @@ describe('idle and lock auto-logout', () => {
     await page.mouse.click((q[0] + q[4]) / 2, (q[1] + q[5]) / 2);
   }
 
-  async function signIn() {
-    const { page, tabId } = await b.openTab(`${SF}/`);
-    await page.evaluate(async () => {
-      await fetch('/login', { method: 'POST', body: new URLSearchParams({ username: 'u', password: 'p' }) });
-      localStorage.setItem('crm-draft', 'unsaved deal');
-    });
-    const sid = (await b.context.cookies(SF)).find((c) => c.name === 'sid');
-    assert.ok(sid?.value, 'signed in to the testbed CRM');
-    return { page, tabId };
-  }
+  const signIn = () => signInTo(b, SF);
 
   async function setIdleSettings(options, override) {
     await b.evalSw(async ([options, override]) => {

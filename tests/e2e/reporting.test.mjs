@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import fsSync from 'node:fs';
-import { launch, poll, removeManagedPolicy, useBrowser, waitForManaged, writeManagedPolicy } from './harness.mjs';
+import {
+  launch, logEvents as logEventsIn, poll, removeManagedPolicy, useBrowser, waitForManaged, writeManagedPolicy,
+} from './harness.mjs';
 import { startTestbed } from '../testbed/server.mjs';
 
 const POLICY_FILE = 'crm-guard-policy-test.json';
@@ -36,17 +38,7 @@ describe('reporting endpoint', () => {
     await testbed?.close();
   });
 
-  /** Logs `n` events through the worker's event log (the path every feature uses). A kind no page
-   * drives: those are capped per host (hostile-evidence.test.mjs), and this suite is about delivery. */
-  const logEvents = (n, tag) => b.evalSw(async ({ n, tag }) => {
-    const ids = [];
-    for (let i = 0; i < n; i++) {
-      const e = await self.crmGuardEvents.log({ kind: 'lockLogout', crmId: 'salesforce', level: 'warning',
-        host: 'https://acme.my.salesforce.com/secret/path?token=1', detail: `${tag} ${i}` });
-      ids.push(e.id);
-    }
-    return ids;
-  }, { n, tag });
+  const logEvents = (n, tag) => logEventsIn(b, n, tag);
 
   /** Event ids in the batches the endpoint accepted (2xx), with repetitions. */
   const accepted = () => testbed.reports.filter((r) => r.status < 300).flatMap((r) => r.json.events.map((e) => e.id));

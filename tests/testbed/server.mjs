@@ -50,7 +50,12 @@ export const HOSTS = {
   'example.test': 'non-CRM site: cookie keep=1, /login password page, /x.js, /p.png',
   'probe.acme.test': '/probe -> 200 trusted (setProbe)',
   'reports.acme.test': '/report records JSON bodies (setReportStatus), answers CORS preflight',
+  'otel.acme.test': 'OpenTelemetry Collector OTLP/HTTP receiver: POST /v1/logs recorded in otlpLogs (setReportStatus), CORS',
+  'splunk.acme.test': `Splunk HEC: POST /services/collector/event with "Authorization: Splunk ${'<token>'}" recorded in hecEvents, CORS`,
 };
+
+/** The HEC token the testbed's Splunk accepts (anything else: 403, as Splunk answers). */
+export const HEC_TOKEN = '11111111-2222-3333-4444-555555555555';
 
 const CERT_NAMES = [
   ...Object.keys(HOSTS).filter((h) => h !== 'badcert.acme.test'),
@@ -169,6 +174,8 @@ export async function startTestbed(opts = {}) {
 
   const requests = [];
   const reports = [];
+  const otlpLogs = [];
+  const hecEvents = [];
   let probe = { status: 200, body: 'trusted' };
   let reportStatus = 204;
   let reportPreflight = true;
@@ -271,9 +278,44 @@ export async function startTestbed(opts = {}) {
         }
         res.writeHead(reportStatus, { 'Access-Control-Allow-Origin': '*' });
         return res.end();
+      case 'otel.acme.test':
+      case 'splunk.acme.test':
+        return siem({ host, p, req, res, rec });
       default:
         return send(res, 404, 'text/html', html('Unknown host', `<p>testbed: unknown host ${esc(host)}</p>`));
     }
+  }
+
+  // A SIEM's receiver, configured as docs/policy.md says: CORS for the extension's origin (any,
+  // here), Authorization allowed; the status of setReportStatus for POSTs.
+  function siem({ host, p, req, res, rec }) {
+    const otel = host === 'otel.acme.test';
+    if (p !== (otel ? '/v1/logs' : '/services/collector/event')) return send(res, 404, 'text/plain', 'not found');
+    const cors = { 'Access-Control-Allow-Origin': req.headers.origin ?? '*' };
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...cors, 'Access-Control-Allow-Methods': 'POST',
+        'Access-Control-Allow-Headers': 'Content-Type, Authorization', 'Access-Control-Max-Age': '600' });
+      return res.end();
+    }
+    if (req.method !== 'POST') return send(res, 405, 'text/plain', 'POST only');
+    if (otel) {
+      let json = null;
+      try { json = JSON.parse(rec.body ?? ''); } catch { json = { unparsed: rec.body }; }
+      otlpLogs.push({ time: rec.time, headers: req.headers, raw: rec.body, json, status: reportStatus });
+      return send(res, reportStatus, 'application/json', reportStatus < 300 ? '{"partialSuccess":{}}' : '{"code":13}', cors);
+    }
+    // HEC: concatenated JSON objects; a wrong token is refused before anything is recorded.
+    if (req.headers.authorization !== `Splunk ${HEC_TOKEN}`) {
+      return send(res, 403, 'application/json', '{"text":"Invalid token","code":4}', cors);
+    }
+    const events = [];
+    try {
+      for (const line of (rec.body ?? '').split('\n').filter(Boolean)) events.push(JSON.parse(line));
+    } catch {
+      return send(res, 400, 'application/json', '{"text":"Invalid data format","code":6}', cors);
+    }
+    hecEvents.push({ time: rec.time, headers: req.headers, raw: rec.body, events, status: reportStatus });
+    return send(res, reportStatus, 'application/json', reportStatus < 300 ? '{"text":"Success","code":0}' : '{"text":"Internal server error","code":8}', cors);
   }
 
   function salesforce({ scheme, url, req, res }) {
@@ -419,6 +461,10 @@ export async function startTestbed(opts = {}) {
     requests,
     /** JSON bodies posted to https://reports.acme.test/report: `{ time, headers, json }`. */
     reports,
+    /** OTLP bodies posted to https://otel.acme.test/v1/logs: `{ time, headers, raw, json, status }`. */
+    otlpLogs,
+    /** HEC posts to https://splunk.acme.test/services/collector/event with the token: `{ ..., events, status }`. */
+    hecEvents,
     /** Number of recorded requests matching all given fields (pathPrefix matches the start of path). */
     count({ scheme, host, method, pathPrefix } = {}) {
       return this.find({ scheme, host, method, pathPrefix }).length;
@@ -436,6 +482,8 @@ export async function startTestbed(opts = {}) {
     clear() {
       requests.length = 0;
       reports.length = 0;
+      otlpLogs.length = 0;
+      hecEvents.length = 0;
     },
     /** `{status, body}` for https://probe.acme.test/probe, or null to drop its connections. */
     setProbe(p) {

@@ -28,6 +28,8 @@ pub fn protocol_js() -> String {
         "keys": {
             "options": names::OPTIONS_KEY,
             "eventLog": names::EVENT_LOG_KEY,
+            "reportQueue": names::REPORT_QUEUE_KEY,
+            "reportStatus": names::REPORT_STATUS_KEY,
             "idleTestOverride": names::IDLE_TEST_OVERRIDE_KEY,
         },
         "alarms": { "idle": names::IDLE_ALARM, "report": names::REPORT_ALARM, "probe": names::PROBE_ALARM },

@@ -225,3 +225,20 @@ fn js_message_types_are_the_protocols() {
         unknown.join("\n")
     );
 }
+
+/// Every deployment template names every key of the key table (as the CLI writes it): a key
+/// added to `specs.rs` and missing from a template (say, its French ADML text) fails here.
+#[test]
+fn every_template_names_every_key() {
+    for target in crm_guard_cli::templates::Target::ALL {
+        let files = crm_guard_cli::templates::render(target)
+            .unwrap_or_else(|e| panic!("{target:?} does not render: {e:#}"));
+        assert!(!files.is_empty(), "{target:?} writes nothing");
+        for (name, contents) in files {
+            let text = String::from_utf8(contents).unwrap();
+            for key in crm_guard_core::policy::Key::ALL {
+                assert!(text.contains(key.name()), "{name} ({target:?}) does not name {key}");
+            }
+        }
+    }
+}

@@ -1,15 +1,13 @@
 //! `crm-guard`: the IT admin's tool. Checks policy files with the extension's own validation,
 //! writes deployment templates, prints the CRM catalog and scores passwords.
 
-mod policy_file;
-mod templates;
-
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use crm_guard_cli::{admx, policy_file, templates};
 use crm_guard_core::policy::{effective, Source};
 use crm_guard_core::Catalog;
 use serde_json::Value;
@@ -103,6 +101,10 @@ fn main() -> ExitCode {
 }
 
 fn check(file: &std::path::Path, as_json: bool) -> Result<ExitCode> {
+    let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if ext == "admx" || ext == "adml" {
+        return check_template(file, &ext, as_json);
+    }
     let (policy, notes) = policy_file::read(file)?;
     let e = effective(&Value::Null, &policy);
     if as_json {
@@ -132,13 +134,45 @@ fn check(file: &std::path::Path, as_json: bool) -> Result<ExitCode> {
     Ok(if e.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
+/// Reads an administrative template back: every key, at its registry key, of its type.
+fn check_template(file: &std::path::Path, ext: &str, as_json: bool) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let problems = if ext == "admx" { admx::check_admx(text)? } else { admx::check_adml(text)? };
+    if as_json {
+        outln!(
+            "{}",
+            serde_json::json!({ "template": ext, "keys": crm_guard_core::policy::Key::ALL.len(), "problems": problems })
+        );
+    } else {
+        for p in &problems {
+            outln!("error: {p}");
+        }
+        if problems.is_empty() {
+            let what = if ext == "admx" {
+                "for Chrome and Edge"
+            } else {
+                "with titles, explanations and presentations"
+            };
+            outln!(
+                "ok: {} template names all {} settings {what}",
+                ext.to_uppercase(),
+                crm_guard_core::policy::Key::ALL.len()
+            );
+        }
+    }
+    Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
 fn template(target: templates::Target, out: Option<PathBuf>) -> Result<ExitCode> {
     let dir = out.unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let (name, contents) = templates::render(target)?;
-    let path = dir.join(name);
-    std::fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
-    outln!("wrote {}", path.display());
+    for (name, contents) in templates::render(target)? {
+        let path = dir.join(name);
+        let parent = path.parent().unwrap_or(&dir);
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
+        outln!("wrote {}", path.display());
+    }
     outln!("{}", templates::install_hint(target));
     Ok(ExitCode::SUCCESS)
 }

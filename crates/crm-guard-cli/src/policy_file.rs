@@ -50,6 +50,18 @@ fn from_json(text: &str) -> Result<(Value, Vec<String>)> {
         notes.insert(0, "read as a Chrome managed policy JSON (3rdparty.extensions)".into());
         return Ok((policy, notes));
     }
+    // Google Admin console: {"key": {"Value": v}, …} — every entry wraps its value.
+    if let Some(map) = root.as_object().filter(|m| !m.is_empty()) {
+        let wrapped = |v: &Value| v.as_object().is_some_and(|o| o.len() == 1 && o.contains_key("Value"));
+        if map.values().all(wrapped) {
+            let policy: Map<String, Value> =
+                map.iter().map(|(k, v)| (k.clone(), v["Value"].clone())).collect();
+            return Ok((
+                Value::Object(policy),
+                vec!["read as a Google Admin console policy ({\"key\": {\"Value\": …}})".into()],
+            ));
+        }
+    }
     Ok((root, vec!["read as a bare policy object".into()]))
 }
 

@@ -15,22 +15,54 @@ pub enum Target {
     ChromeMacos,
     ChromeLinux,
     Firefox,
+    /// Group Policy: `crm-guard.admx`, `en-US/` and `fr-FR/crm-guard.adml` (Chrome and Edge).
+    WindowsAdmx,
+    /// The JSON the Google Admin console takes for a force-installed extension's policy.
+    GoogleAdminConsole,
 }
 
-/// The file name and contents for `target`.
-pub fn render(target: Target) -> Result<(&'static str, Vec<u8>)> {
+impl Target {
+    /// Every target, for the tidy check that each template names every key.
+    pub const ALL: [Target; 7] = [
+        Target::ChromeWindows,
+        Target::EdgeWindows,
+        Target::ChromeMacos,
+        Target::ChromeLinux,
+        Target::Firefox,
+        Target::WindowsAdmx,
+        Target::GoogleAdminConsole,
+    ];
+}
+
+/// The files (relative path, contents) for `target`.
+pub fn render(target: Target) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let policy = example_policy();
     Ok(match target {
-        Target::ChromeWindows => ("crm-guard-chrome.reg", reg(r"Google\Chrome", &policy).into_bytes()),
-        Target::EdgeWindows => ("crm-guard-edge.reg", reg(r"Microsoft\Edge", &policy).into_bytes()),
-        Target::ChromeMacos => ("crm-guard.mobileconfig", mobileconfig(&policy)?),
+        Target::ChromeWindows => vec![("crm-guard-chrome.reg", reg(r"Google\Chrome", &policy).into_bytes())],
+        Target::EdgeWindows => vec![("crm-guard-edge.reg", reg(r"Microsoft\Edge", &policy).into_bytes())],
+        Target::ChromeMacos => vec![("crm-guard.mobileconfig", mobileconfig(&policy)?)],
         Target::ChromeLinux => {
             let v = json!({ "3rdparty": { "extensions": { EXTENSION_ID: policy } } });
-            ("crm-guard.json", (serde_json::to_string_pretty(&v)? + "\n").into_bytes())
+            vec![("crm-guard.json", (serde_json::to_string_pretty(&v)? + "\n").into_bytes())]
         }
         Target::Firefox => {
             let v = json!({ "policies": { "3rdparty": { "Extensions": { FIREFOX_ID: policy } } } });
-            ("policies.json", (serde_json::to_string_pretty(&v)? + "\n").into_bytes())
+            vec![("policies.json", (serde_json::to_string_pretty(&v)? + "\n").into_bytes())]
+        }
+        Target::WindowsAdmx => vec![
+            ("crm-guard.admx", crate::admx::admx().into_bytes()),
+            ("en-US/crm-guard.adml", crate::admx::adml("en-US")?.into_bytes()),
+            ("fr-FR/crm-guard.adml", crate::admx::adml("fr-FR")?.into_bytes()),
+        ],
+        Target::GoogleAdminConsole => {
+            // Each setting as {"Value": …}: the form the console's "Policy for extensions" takes.
+            let v: serde_json::Map<String, Value> = policy
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), json!({ "Value": v })))
+                .collect();
+            vec![("crm-guard-google-admin.json", (serde_json::to_string_pretty(&v)? + "\n").into_bytes())]
         }
     })
 }
@@ -46,6 +78,14 @@ pub fn install_hint(target: Target) -> &'static str {
             "copy to /etc/opt/chrome/policies/managed/ (Chrome) or /etc/chromium/policies/managed/"
         }
         Target::Firefox => "copy to the Firefox `distribution/` folder, or /etc/firefox/policies/ on Linux",
+        Target::WindowsAdmx => {
+            "copy crm-guard.admx and its language folders to C:\\Windows\\PolicyDefinitions (or the domain's \
+             Central Store, or import into Intune); settings appear under Administrative Templates > CRM Guard"
+        }
+        Target::GoogleAdminConsole => {
+            "Google Admin console > Devices > Chrome > Apps & extensions > the force-installed extension > \
+             Policy for extensions: paste or upload this JSON"
+        }
     }
 }
 

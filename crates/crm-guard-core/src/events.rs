@@ -57,11 +57,13 @@ pub enum EventKind {
     /// A page reported more than CRM Guard keeps (detail: `host cap`, or the finding id whose
     /// details overflowed on one document): see [`crate::evidence`].
     EvidenceCapped,
+    /// IT asked for a test event (diagnostics page): proves the way to the receiver.
+    ReportingTest,
 }
 
 impl EventKind {
     /// Every kind, in the order the options page lists them.
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::HttpsUpgradeBlocked,
         EventKind::FindingRaised,
         EventKind::IdleLogout,
@@ -72,6 +74,7 @@ impl EventKind {
         EventKind::PhishingAlert,
         EventKind::PolicyError,
         EventKind::EvidenceCapped,
+        EventKind::ReportingTest,
     ];
 
     /// The serialised name (`idleLogout`).
@@ -87,6 +90,7 @@ impl EventKind {
             EventKind::PhishingAlert => "phishingAlert",
             EventKind::PolicyError => "policyError",
             EventKind::EvidenceCapped => "evidenceCapped",
+            EventKind::ReportingTest => "reportingTest",
         }
     }
 
@@ -104,7 +108,8 @@ impl EventKind {
             EventKind::IdleLogout
             | EventKind::ForcedLogout
             | EventKind::LockLogout
-            | EventKind::PolicyError => false,
+            | EventKind::PolicyError
+            | EventKind::ReportingTest => false,
         }
     }
 }

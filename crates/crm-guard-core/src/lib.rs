@@ -24,6 +24,7 @@ pub mod network;
 pub mod password;
 pub mod policy;
 pub mod rate;
+pub mod reporting;
 pub mod tenant;
 pub mod verdict;
 

@@ -24,7 +24,7 @@ mod validate;
 pub use error::{display_value, error_digest, new_error_events, PolicyError, Reason, Source};
 pub use merge::{effective, Effective};
 pub use schema::{example_policy, managed_schema};
-pub use settings::{Locale, PasswordMode, SelfHostedCrm, Settings, Typed};
+pub use settings::{Locale, PasswordMode, ReportingFormat, SelfHostedCrm, Settings, Typed};
 pub use specs::{Key, Kind, Spec, SPECS};
 
 /// The extension's id in the stores; policy files are keyed by it. Placeholder until the id

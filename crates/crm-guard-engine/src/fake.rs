@@ -275,12 +275,22 @@ impl Scorer for Fake {
     fn warm(&self) {}
 }
 
+/// The fake browser's `navigator.userAgent`.
+pub const FAKE_USER_AGENT: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
 impl Platform for Fake {
     fn extension_url(&self, path: &str) -> String {
         format!("chrome-extension://kojhflkoadfcddkikeefjjgeecmhlajk/{path}")
     }
     fn version(&self) -> String {
         "0.1.0".into()
+    }
+    fn extension_id(&self) -> String {
+        "kojhflkoadfcddkikeefjjgeecmhlajk".into()
+    }
+    fn user_agent(&self) -> String {
+        FAKE_USER_AGENT.into()
     }
     async fn is_development(&self) -> bool {
         self.state.development.get()

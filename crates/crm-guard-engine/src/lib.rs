@@ -16,6 +16,7 @@
 // Ports are async traits used only through generics on one thread (the service worker).
 #![allow(async_fn_in_trait)]
 
+mod diagnostics;
 mod idle;
 mod limits;
 mod log;
@@ -222,6 +223,8 @@ impl<P: Ports + 'static> Engine<P> {
             Message::Events { filter } => self.list_events(filter).await,
             Message::ExportEvents { format, filter } => self.export_events(&format, filter).await,
             Message::ReportingStatus => self.reporting_status().await,
+            Message::Diagnostics => self.diagnostics().await,
+            Message::SendTestEvent => self.send_test_event().await,
             Message::IdleStay => self.idle_event(idle::Input::StaySignedIn).await,
             Message::IdleDeadline => self.idle_event(idle::Input::Alarm).await,
             Message::IdleQuery if main_frame => self.idle_warning_for(&url).await,

@@ -16,18 +16,20 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use crm_guard_core::events::{
-    hex, is_install_id, report_body, sign, Event, EventKind, EventLog, Filter, NewEvent, ReportQueue,
-    Sending, INSTALL_ID_BYTES, NONCE_BYTES, SIGNATURE_HEADER,
+    hex, is_install_id, Event, EventKind, EventLog, Filter, NewEvent, ReportQueue, Sending, INSTALL_ID_BYTES,
+    NONCE_BYTES,
 };
 use crm_guard_core::evidence::{self, Added, Admission};
 use crm_guard_core::policy::Settings;
+use crm_guard_core::reporting::{self, Credentials, Origin};
 use crm_guard_core::Level;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::ports::{Area, HttpRequest, Ports};
+use crate::ports::{Area, HttpError, HttpRequest, Ports};
 use crate::protocol::names::{
-    EVENT_LOG_KEY, INSTALL_ID_KEY, MAX_LISTED_EVENTS, REPORT_ALARM, REPORT_QUEUE_KEY,
+    EVENT_LOG_KEY, INSTALL_ID_KEY, MAX_LISTED_EVENTS, REPORT_ALARM, REPORT_QUEUE_KEY, REPORT_STATUS_KEY,
 };
 use crate::store::to_value;
 use crate::{Engine, EngineError, Result};
@@ -42,16 +44,36 @@ pub(crate) struct State {
     install_id: RefCell<Option<String>>,
     flushing: Cell<bool>,
     again: Cell<bool>,
+    /// The last attempts' outcome (`reportStatus` in `storage.local`), loaded once.
+    status: RefCell<Option<SendStatus>>,
 }
 
-/// The endpoint and secret, when reporting is on (the core drops an unsigned configuration).
-fn target(s: &Settings) -> Option<(String, String)> {
-    Some((s.reporting_url.clone()?, s.reporting_hmac_secret.clone()?))
+/// What the diagnostics page shows of the last attempts (never a secret, never a body).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct SendStatus {
+    last_success_ms: Option<u64>,
+    last_error: Option<String>,
+    last_error_ms: Option<u64>,
+    /// Events accepted by the receiver since this install began reporting.
+    sent: u64,
 }
 
-/// A secret that may sign: not the snapshot's stand-in (see `settings`).
-fn signing(secret: &str) -> bool {
-    !crate::settings::is_redacted(secret)
+/// The endpoint, when reporting is on (the core drops a configuration missing its credential).
+fn target(s: &Settings) -> Option<String> {
+    s.reporting_url.clone()
+}
+
+/// The format's credentials, or `None` while one is the snapshot's stand-in (see `settings`):
+/// managed storage has not answered yet, and a stand-in never signs or authenticates.
+fn credentials(s: &Settings) -> Option<Credentials<'_>> {
+    let real = |v: &Option<String>| v.as_deref().is_none_or(|x| !crate::settings::is_redacted(x));
+    let creds = Credentials {
+        hmac_secret: s.reporting_hmac_secret.as_deref(),
+        token: s.reporting_token.as_deref(),
+        auth_header: s.reporting_auth_header.as_deref(),
+    };
+    (real(&s.reporting_hmac_secret) && real(&s.reporting_token)).then_some(creds)
 }
 
 impl<P: Ports + 'static> Engine<P> {
@@ -214,24 +236,32 @@ impl<P: Ports + 'static> Engine<P> {
         result
     }
 
+    /// Writes the queue and the send status in one `storage.set`.
     async fn persist_queue(&self) -> Result<()> {
-        let snapshot = self.log.queue.borrow().as_ref().map(to_value).transpose()?;
-        if let Some(q) = snapshot {
-            self.ports.set(Area::Local, vec![(REPORT_QUEUE_KEY.to_owned(), q)]).await?;
+        let mut items = Vec::new();
+        if let Some(q) = self.log.queue.borrow().as_ref() {
+            items.push((REPORT_QUEUE_KEY.to_owned(), to_value(q)?));
+        }
+        if let Some(s) = self.log.status.borrow().as_ref() {
+            items.push((REPORT_STATUS_KEY.to_owned(), to_value(s)?));
+        }
+        if !items.is_empty() {
+            self.ports.set(Area::Local, items).await?;
         }
         Ok(())
     }
 
     async fn flush_once(self: &Rc<Self>) -> Result<()> {
         let settings = self.settings().await?;
-        let Some((url, secret)) = target(&settings.settings) else { return Ok(()) };
-        if !signing(&secret) {
-            // Managed storage has not answered yet: the refresh flushes when it does.
-            return Ok(());
-        }
-        let batch_size = settings.settings.reporting_batch_size as usize;
+        let s = &settings.settings;
+        let Some(url) = target(s) else { return Ok(()) };
+        // Managed storage has not answered yet: the refresh flushes when it does.
+        let Some(creds) = credentials(s) else { return Ok(()) };
+        let batch_size = s.reporting_batch_size as usize;
         self.load_once(&self.log.queue, REPORT_QUEUE_KEY).await?;
+        self.load_once(&self.log.status, REPORT_STATUS_KEY).await?;
         let install_id = self.install_id().await?;
+        let user_agent = self.ports.user_agent();
         loop {
             let now = self.ports.now_ms();
             let batch = {
@@ -247,30 +277,50 @@ impl<P: Ports + 'static> Engine<P> {
             let sent_ms = self.ports.now_ms();
             let sending =
                 Sending { install_id: &install_id, sent_ms, nonce: &nonce, extension_version: &version };
-            let body = report_body(&batch, &sending);
+            let origin = Origin { sending, user_agent: &user_agent };
+            // The core formats; a missing credential was refused by the policy check already.
+            let Some(built) = reporting::request(s.reporting_format, &batch, &origin, &creds) else { break };
             let request = HttpRequest {
                 url: url.clone(),
-                headers: vec![
-                    ("Content-Type".into(), "application/json".into()),
-                    (SIGNATURE_HEADER.into(), sign(secret.as_bytes(), body.as_bytes())),
-                ],
-                body: Some(body),
+                headers: built.headers,
+                body: Some(built.body),
                 with_cookies: false,
                 manual_redirect: false,
                 timeout_ms: REPORT_TIMEOUT_MS,
                 read_bytes: 0,
             };
-            let ok = self.ports.fetch(&request).await.is_ok_and(|r| (200..300).contains(&r.status));
+            let error = match self.ports.fetch(&request).await {
+                Ok(r) if (200..300).contains(&r.status) => None,
+                Ok(r) => Some(format!("HTTP {}", r.status)),
+                Err(HttpError::TimedOut) => Some("timed out".to_owned()),
+                Err(HttpError::Offline) => Some("offline".to_owned()),
+                // A refused CORS preflight or a bad header ends here too (the browser says which).
+                Err(HttpError::Failed(why)) => Some(format!("failed: {why}")),
+            };
             let now = self.ports.now_ms();
             if let Some(queue) = self.log.queue.borrow_mut().as_mut() {
-                if ok {
+                if error.is_none() {
                     queue.ack(batch.batch_id);
                 } else {
                     queue.fail(now);
                 }
             }
+            {
+                let mut guard = self.log.status.borrow_mut();
+                let status = guard.get_or_insert_with(SendStatus::default);
+                match &error {
+                    None => {
+                        status.last_success_ms = Some(now);
+                        status.sent += batch.events.len() as u64;
+                    }
+                    Some(e) => {
+                        status.last_error = Some(e.chars().take(200).collect());
+                        status.last_error_ms = Some(now);
+                    }
+                }
+            }
             self.persist_queue().await?;
-            if !ok {
+            if error.is_some() {
                 break;
             }
         }
@@ -304,19 +354,38 @@ impl<P: Ports + 'static> Engine<P> {
         Ok(self.log.install_id.borrow_mut().get_or_insert(id).clone())
     }
 
-    /// Queue state for the options page and the tests.
+    /// Queue state for the options and diagnostics pages and the tests: format, endpoint (a URL,
+    /// never a credential), queue length, back-off, last success and last error.
     pub(crate) async fn reporting_status(self: &Rc<Self>) -> Result<Value> {
         let settings = self.settings().await?;
         self.load_once(&self.log.queue, REPORT_QUEUE_KEY).await?;
+        self.load_once(&self.log.status, REPORT_STATUS_KEY).await?;
+        let s = &settings.settings;
         let guard = self.log.queue.borrow();
         let queue = guard.as_ref();
+        let status = self.log.status.borrow().clone().unwrap_or_default();
         Ok(json!({
-            "enabled": target(&settings.settings).is_some(),
+            "enabled": target(s).is_some(),
+            "format": s.reporting_format.id(),
+            "endpoint": s.reporting_url,
+            "waitingForPolicy": target(s).is_some() && credentials(s).is_none(),
             "queued": queue.map_or(0, ReportQueue::len),
             "failures": queue.map_or(0, ReportQueue::failures),
             "nextAttemptMs": queue.map_or(0, ReportQueue::next_attempt_ms),
             "dropped": queue.map_or(0, ReportQueue::dropped),
+            "lastSuccessMs": status.last_success_ms,
+            "lastError": status.last_error,
+            "lastErrorMs": status.last_error_ms,
+            "sent": status.sent,
         }))
+    }
+
+    /// The diagnostics page's "send a test event": a `reportingTest` event, logged and queued
+    /// like any other, so it takes the same way to the receiver. Returns it.
+    pub(crate) async fn send_test_event(self: &Rc<Self>) -> Result<Value> {
+        let e = NewEvent::new(self.ports.now_ms(), EventKind::ReportingTest)
+            .detail("test event from the diagnostics page");
+        to_value(&self.log_event(e).await?)
     }
 }
 

@@ -204,6 +204,10 @@ pub trait Platform {
     fn extension_url(&self, path: &str) -> String;
     /// The manifest's version.
     fn version(&self) -> String;
+    /// `runtime.id`.
+    fn extension_id(&self) -> String;
+    /// `navigator.userAgent` (reports and the diagnostics page name the browser).
+    fn user_agent(&self) -> String;
     /// `management.getSelf().installType == "development"` (unpacked).
     async fn is_development(&self) -> bool;
     /// `i18n.getMessage`, the key itself when missing.

@@ -118,6 +118,12 @@ pub enum Message {
     },
     #[serde(rename = "reportingStatus")]
     ReportingStatus,
+    /// The diagnostics page: where each setting came from, policy, catalog, reporting.
+    #[serde(rename = "diagnostics")]
+    Diagnostics,
+    /// The diagnostics page's "send a test event".
+    #[serde(rename = "sendTestEvent")]
+    SendTestEvent,
     #[serde(rename = "idleStay")]
     IdleStay,
     #[serde(rename = "idleDeadline")]
@@ -180,6 +186,8 @@ pub const MESSAGES: &[(&str, From)] = &[
     ("events", From::Page),
     ("exportEvents", From::Page),
     ("reportingStatus", From::Page),
+    ("diagnostics", From::Page),
+    ("sendTestEvent", From::Page),
     ("idleStay", From::Crm),
     ("idleDeadline", From::Crm),
     ("idleQuery", From::Crm),
@@ -209,6 +217,8 @@ impl Message {
             Message::Events { .. } => "events",
             Message::ExportEvents { .. } => "exportEvents",
             Message::ReportingStatus => "reportingStatus",
+            Message::Diagnostics => "diagnostics",
+            Message::SendTestEvent => "sendTestEvent",
             Message::IdleStay => "idleStay",
             Message::IdleDeadline => "idleDeadline",
             Message::IdleQuery => "idleQuery",
@@ -278,6 +288,8 @@ pub mod names {
     pub const EVENT_LOG_KEY: &str = "eventLog";
     /// `storage.local`: events waiting for the reporting endpoint.
     pub const REPORT_QUEUE_KEY: &str = "reportQueue";
+    /// The reporting endpoint's last success and last error (diagnostics page).
+    pub const REPORT_STATUS_KEY: &str = "reportStatus";
     /// `storage.local`: this install's random id, signed into every report.
     pub const INSTALL_ID_KEY: &str = "installId";
     /// `storage.local`: the install's fingerprint salt and the CRM fingerprints.

@@ -80,16 +80,25 @@ pub(crate) const SECRET_MASK: &str = "(set)";
 
 /// The effective settings as a reply: every secret replaced by [`SECRET_MASK`]. Errors never
 /// carry a secret (the core hides rejected secret values).
-fn masked(effective: &Effective) -> Result<Value> {
+pub(crate) fn masked(effective: &Effective) -> Result<Value> {
     let mut reply = to_value(effective)?;
-    if let Some(Value::Object(settings)) = reply.get_mut("settings") {
-        for (k, v) in settings.iter_mut() {
+    if let Some(settings) = reply.get_mut("settings") {
+        *settings = masked_policy(settings);
+    }
+    Ok(reply)
+}
+
+/// A policy object as a reply: every secret that is set replaced by [`SECRET_MASK`].
+pub(crate) fn masked_policy(policy: &Value) -> Value {
+    let mut out = policy.clone();
+    if let Value::Object(map) = &mut out {
+        for (k, v) in map.iter_mut() {
             if policy::Key::from_name(k).is_some_and(policy::Key::is_secret) && !v.is_null() {
                 *v = Value::String(SECRET_MASK.to_owned());
             }
         }
     }
-    Ok(reply)
+    out
 }
 
 /// What `settingsSnapshot` holds: the managed policy as last delivered, secrets redacted.

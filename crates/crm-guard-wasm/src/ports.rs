@@ -319,6 +319,12 @@ impl Platform for Chrome {
             .and_then(|v| v.as_string())
             .unwrap_or_default()
     }
+    fn extension_id(&self) -> String {
+        chrome::runtime::ID.with(JsValue::as_string).unwrap_or_default()
+    }
+    fn user_agent(&self) -> String {
+        chrome::web::USER_AGENT.with(JsValue::as_string).unwrap_or_default()
+    }
     async fn is_development(&self) -> bool {
         match call(chrome::management::get_self()).await {
             Ok(info) => {

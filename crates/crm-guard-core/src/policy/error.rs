@@ -67,6 +67,9 @@ pub enum Reason {
     /// `reportingUrl` without a valid `reportingHmacSecret`.
     #[error("reportingUrl is set but reportingHmacSecret is missing or invalid")]
     MissingSecret,
+    /// `reportingFormat: splunk-hec` without a `reportingToken`.
+    #[error("reportingFormat splunk-hec needs a reportingToken")]
+    MissingToken,
     /// A field of a `crmHosts` object that is not `name`, `hosts` or `logoutUrl`.
     #[error("unknown field `{field}` (expected name, hosts, logoutUrl)")]
     UnknownField { field: String },

@@ -1,12 +1,12 @@
 //! The merge: defaults ← user options ← managed policy, with managed keys locked.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::{display_value, shown_value, truncate};
-use super::settings::Typed;
+use super::settings::{ReportingFormat, Typed};
 use super::validate::check;
 use super::{Key, PolicyError, Reason, Settings, Source, MAX_DISPLAY_CHARS, MAX_ERRORS_PER_KEY, SPECS};
 
@@ -18,6 +18,9 @@ pub struct Effective {
     /// Keys set by managed policy, validly or not: the options page shows them read-only.
     pub locked: BTreeSet<Key>,
     pub errors: Vec<PolicyError>,
+    /// Who set each key that is not at its default (the diagnostics page): a managed key is
+    /// also in `locked`.
+    pub origin: BTreeMap<Key, Source>,
 }
 
 /// Defaults ← user options ← managed policy.
@@ -52,7 +55,8 @@ pub fn effective(user: &Value, managed: &Value) -> Effective {
         apply_layer(&mut settings, obj, source, skip, &mut origin, &mut errors);
     }
     check_reporting(&mut settings, &origin, &mut errors);
-    Effective { settings, locked, errors }
+    let origin = Key::ALL.iter().filter_map(|k| Some((*k, origin[*k as usize]?))).collect();
+    Effective { settings, locked, errors, origin }
 }
 
 /// Applies one source's object; records which source set each key.
@@ -121,14 +125,24 @@ fn fallback_text(key: Key, source: Source) -> String {
     }
 }
 
-/// Reporting needs a secret: without one, reporting is off (never unsigned reports).
+/// Reporting needs its credential: the signing secret for `crm-guard` (never unsigned reports),
+/// the token for `splunk-hec` (HEC refuses anything else). Without it, reporting is off.
 fn check_reporting(settings: &mut Settings, origin: &[Option<Source>], errors: &mut Vec<PolicyError>) {
-    if settings.reporting_url.is_some() && settings.reporting_hmac_secret.is_none() {
+    let missing = match settings.reporting_format {
+        ReportingFormat::CrmGuard if settings.reporting_hmac_secret.is_none() => {
+            Some((Key::ReportingHmacSecret, Reason::MissingSecret))
+        }
+        ReportingFormat::SplunkHec if settings.reporting_token.is_none() => {
+            Some((Key::ReportingToken, Reason::MissingToken))
+        }
+        _ => None,
+    };
+    if let (Some((key, reason)), Some(_)) = (missing, &settings.reporting_url) {
         let url = settings.reporting_url.take().unwrap_or_default();
         errors.push(PolicyError {
-            key: Key::ReportingHmacSecret.name().into(),
+            key: key.name().into(),
             value: display_value(&Value::Null),
-            reason: Reason::MissingSecret,
+            reason,
             applied: format!("reporting off (reportingUrl {} is ignored)", truncate(&url, 40)),
             source: origin[Key::ReportingUrl as usize].unwrap_or(Source::User),
         });

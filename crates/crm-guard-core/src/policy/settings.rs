@@ -69,6 +69,10 @@ choice! {
     PasswordMode { Warn = "warn", Block = "block" }
 }
 choice! {
+    /// The reporting endpoint's wire format (`docs/policy.md`, "Reporting formats").
+    ReportingFormat { CrmGuard = "crm-guard", Otlp = "otlp", SplunkHec = "splunk-hec" }
+}
+choice! {
     /// The interface language.
     Locale { Auto = "auto", En = "en", Fr = "fr" }
 }

@@ -13,7 +13,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 // The choice enums' ids (`PasswordMode::IDS`…) are read in the table; the field types are not.
-use super::settings::{Locale, PasswordMode};
+use super::settings::{Locale, PasswordMode, ReportingFormat};
 
 /// Hands the key table to the macro `$then`, one row per setting, in schema order:
 ///
@@ -155,15 +155,39 @@ macro_rules! with_settings_table {
             ReportingUrl = "reportingUrl", reporting_url: Option<String> {
                 kind: Kind::HttpsUrl, enforcement: false,
                 title: "Reporting endpoint",
-                description: "An https URL that receives security events as signed JSON batches. Unset: \
-                    no reporting.",
+                description: "An https URL that receives security events in the reportingFormat: the \
+                    whole URL (an OTLP collector's .../v1/logs, Splunk's .../services/collector/event). \
+                    Unset: no reporting.",
                 example: r#""https://siem.acme.com/crm-guard/events""#,
+            },
+            ReportingFormat = "reportingFormat", reporting_format: ReportingFormat {
+                kind: Kind::Choice { values: ReportingFormat::IDS, default: ReportingFormat::CrmGuard.id() },
+                enforcement: false,
+                title: "Reporting format",
+                description: "\"crm-guard\" (default): signed JSON batches; \"otlp\": OpenTelemetry \
+                    OTLP/HTTP JSON logs; \"splunk-hec\": Splunk HTTP Event Collector (needs reportingToken).",
+                example: r#""crm-guard""#,
+            },
+            ReportingToken = "reportingToken", reporting_token: Option<String> {
+                kind: Kind::Text { min_chars: 1, max_chars: 1024 }, enforcement: false,
+                title: "Reporting token",
+                description: "The receiver's credential: sent as \"Authorization: Bearer <token>\" (otlp) or \
+                    \"Authorization: Splunk <token>\" (splunk-hec, required), or verbatim in \
+                    reportingAuthHeader when that is set. A secret: never shown or exported.",
+                example: r#""00000000-0000-4000-8000-000000000000""#,
+            },
+            ReportingAuthHeader = "reportingAuthHeader", reporting_auth_header: Option<String> {
+                kind: Kind::Text { min_chars: 1, max_chars: 64 }, enforcement: false,
+                title: "Reporting token header",
+                description: "A header name (X-Api-Key, or Authorization for a value like \"ApiKey ...\") \
+                    that carries reportingToken verbatim instead of the format's Authorization header.",
+                example: r#""Authorization""#,
             },
             ReportingHmacSecret = "reportingHmacSecret", reporting_hmac_secret: Option<String> {
                 kind: Kind::Text { min_chars: 16, max_chars: 256 }, enforcement: false,
                 title: "Reporting secret",
                 description: "The HMAC-SHA256 key that signs event batches (16 to 256 characters). \
-                    Required with a reporting endpoint.",
+                    Required with reportingFormat crm-guard.",
                 example: r#""change-me-0123456789abcdef""#,
             },
             ReportingBatchSize = "reportingBatchSize", reporting_batch_size: u32 {
@@ -248,7 +272,7 @@ impl fmt::Display for Key {
 impl Key {
     /// Keys whose values are secrets: never shown in errors, logs or exports.
     pub fn is_secret(self) -> bool {
-        matches!(self, Key::ReportingHmacSecret)
+        matches!(self, Key::ReportingHmacSecret | Key::ReportingToken)
     }
 
     /// This key's row in [`SPECS`].

@@ -70,7 +70,12 @@ fn example_policy_is_valid_and_not_default() {
     for key in Key::ALL {
         if !matches!(
             key,
-            Key::ReuseGuard | Key::LogoutOnLock | Key::PhishingGuard | Key::PasswordMinScore | Key::Locale
+            Key::ReuseGuard
+                | Key::LogoutOnLock
+                | Key::PhishingGuard
+                | Key::PasswordMinScore
+                | Key::Locale
+                | Key::ReportingFormat
         ) {
             assert_ne!(e.settings.get(*key), d.get(*key), "example of {key} equals the default");
         }
@@ -211,6 +216,50 @@ fn named_errors() {
         assert!(!err.reason.to_string().is_empty());
         assert!(!err.applied.is_empty());
     }
+}
+
+#[test]
+fn each_reporting_format_needs_its_own_credential() {
+    let url = "https://otel.acme.com/v1/logs";
+    // OTLP: no HMAC secret needed, a token optional.
+    let e = managed(json!({ "reportingUrl": url, "reportingFormat": "otlp" }));
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    assert_eq!(e.settings.reporting_format, crate::policy::ReportingFormat::Otlp);
+    assert_eq!(e.settings.reporting_url.as_deref(), Some(url));
+    // Splunk HEC: the token is required; without it reporting is off.
+    let e = managed(
+        json!({ "reportingUrl": url, "reportingFormat": "splunk-hec", "reportingHmacSecret": "0123456789abcdef" }),
+    );
+    assert_eq!(e.settings.reporting_url, None);
+    assert_eq!(errors_for(&e, "reportingToken")[0].reason, Reason::MissingToken);
+    let e = managed(json!({ "reportingUrl": url, "reportingFormat": "splunk-hec", "reportingToken": "t" }));
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    // The signed format still refuses to go unsigned, whatever token there is.
+    let e = managed(json!({ "reportingUrl": url, "reportingToken": "t" }));
+    assert_eq!(e.settings.reporting_url, None);
+    assert_eq!(errors_for(&e, "reportingHmacSecret")[0].reason, Reason::MissingSecret);
+    // An unknown format is an error and falls back to the default (signed) format.
+    let e = managed(json!({ "reportingFormat": "syslog" }));
+    assert_eq!(errors_for(&e, "reportingFormat").len(), 1);
+    assert_eq!(e.settings.reporting_format, crate::policy::ReportingFormat::CrmGuard);
+    // The token is a secret: a rejected one never shows.
+    let e = managed(json!({ "reportingToken": "" }));
+    assert!(e.errors.is_empty());
+    assert!(Key::ReportingToken.is_secret());
+}
+
+#[test]
+fn origin_says_who_set_each_key() {
+    let e = effective(
+        &json!({ "warningSeconds": 30, "idleTimeoutMinutes": 20 }),
+        &json!({ "idleTimeoutMinutes": 5 }),
+    );
+    assert_eq!(e.origin.get(&Key::IdleTimeoutMinutes), Some(&Source::Managed));
+    assert_eq!(e.origin.get(&Key::WarningSeconds), Some(&Source::User));
+    assert_eq!(e.origin.get(&Key::PasswordMinLength), None, "default");
+    // An invalid managed value still locks the key to its default: managed.
+    let e = managed(json!({ "idleTimeoutMinutes": "soon" }));
+    assert_eq!(e.origin.get(&Key::IdleTimeoutMinutes), Some(&Source::Managed));
 }
 
 #[test]

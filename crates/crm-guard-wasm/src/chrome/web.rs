@@ -23,6 +23,8 @@ extern "C" {
     pub fn get_random_values(array: &js_sys::Uint8Array) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
     pub fn performance_now() -> f64;
+    #[wasm_bindgen(thread_local_v2, js_namespace = navigator, js_name = userAgent)]
+    pub static USER_AGENT: JsValue;
     #[wasm_bindgen(js_name = setTimeout)]
     pub fn set_timeout(f: &js_sys::Function, ms: i32) -> JsValue;
 }
