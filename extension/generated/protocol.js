@@ -46,6 +46,7 @@
     "idleLogout",
     "forcedLogout",
     "lockLogout",
+    "userLogout",
     "weakPasswordBlocked",
     "passwordReuse",
     "phishingAlert",
@@ -85,6 +86,7 @@
     "saveOptions": "page",
     "settings": "page",
     "settingsSchema": "page",
+    "signOutAll": "page",
     "verdict": "page"
   },
   "phishScriptId": "crm-guard-phishing",

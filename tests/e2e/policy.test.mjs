@@ -193,18 +193,18 @@ describe('managed policy in a real Chromium', () => {
       await promisify(execFile)(bin, ['policy', 'template', '--for', 'chrome-linux', '--out', dir]);
       const file = path.join(dir, 'crm-guard.json');
       const check = await promisify(execFile)(bin, ['policy', 'check', file]);
-      assert.match(check.stdout, /ok: 23 settings, no errors/);
+      assert.match(check.stdout, /ok: 22 settings, no errors/);
       const template = JSON.parse(await fs.readFile(file, 'utf8'));
       const policy = template['3rdparty'].extensions[b.extensionId];
       assert.ok(policy, 'the template is keyed by the extension id Chromium gave the extension');
       // The very file IT would deploy, copied as is.
       await fs.copyFile(file, `/etc/chromium/policies/managed/${POLICY_FILE}`);
       await reloadPolicies(b);
-      const managed = await waitForManaged(b, (m) => Object.keys(m).length === 23);
+      const managed = await waitForManaged(b, (m) => Object.keys(m).length === 22);
       assert.deepEqual(managed, policy, 'every key and value reaches chrome.storage.managed unchanged');
       const s = await settings(b);
       assert.deepEqual(s.errors, [], 'the template has no error for the extension either');
-      assert.equal(s.locked.length, 23);
+      assert.equal(s.locked.length, 22);
       assert.equal(s.settings.idleTimeoutMinutes, policy.idleTimeoutMinutes);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });

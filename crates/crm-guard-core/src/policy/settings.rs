@@ -68,10 +68,6 @@ choice! {
     /// What happens to a weak CRM password.
     PasswordMode { Warn = "warn", Block = "block" }
 }
-choice! {
-    /// The interface language.
-    Locale { Auto = "auto", En = "en", Fr = "fr" }
-}
 
 /// A self-hosted CRM from `crmHosts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
