@@ -45,7 +45,9 @@ async function exposeClosedShadowRoots(page) {
 
 /**
  * The WCAG 2.1 A/AA violations on `page` (whole document, or only the closed-shadow-root hosts).
- * Returns `{ violations: string[], checked }` — `checked`: how many hosts (closed mode) or 1.
+ * Returns `{ violations: string[], checked, insideShadow }` — `checked`: how many hosts (closed
+ * mode) or 1; `insideShadow`: nodes inside shadow roots that passed a rule (0 in closed mode is
+ * reported as a violation: axe would have seen nothing).
  */
 export async function axeViolations(page, { closedShadowHosts = false } = {}) {
   const source = await AXE_SOURCE;
@@ -55,10 +57,15 @@ export async function axeViolations(page, { closedShadowHosts = false } = {}) {
     checked = await exposeClosedShadowRoots(page);
     if (checked === 0) return { violations: ['no closed shadow root found'], checked };
   }
-  const violations = await page.evaluate(async ([tags, closed]) => {
+  const { violations, insideShadow } = await page.evaluate(async ([tags, closed]) => {
     const context = closed ? { include: [...document.querySelectorAll('[data-axe-target]')] } : document;
-    const r = await window.axe.run(context, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => `${JSON.stringify(n.target)} ${n.failureSummary?.replace(/\s+/g, ' ')}`).join(' | ')}`);
+    const r = await window.axe.run(context, { runOnly: { type: 'tag', values: tags } });
+    return {
+      violations: r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => `${JSON.stringify(n.target)} ${n.failureSummary?.replace(/\s+/g, ' ')}`).join(' | ')}`),
+      // axe names a node inside a shadow root by a path of selectors: [host, inner].
+      insideShadow: r.passes.flatMap((p) => p.nodes).filter((n) => Array.isArray(n.target[0]) || n.target.length > 1).length,
+    };
   }, [WCAG21_AA, closedShadowHosts]);
-  return { violations, checked };
+  if (closedShadowHosts && insideShadow === 0) violations.push('axe checked nothing inside the shadow roots');
+  return { violations, checked, insideShadow };
 }

@@ -99,9 +99,9 @@ async function main() {
     for (const t of opened.filter((x) => x.shot)) {
       const popup = await b.popup(t.tabId);
       await popup.waitForLoadState('load');
-      await popup.waitForTimeout(500);
+      await popup.waitForSelector('body[data-ready="true"]');
       const file = path.join(outDir, `popup-${t.name}.png`);
-      await popup.screenshot({ path: file, fullPage: true });
+      await popup.locator('body').screenshot({ path: file });
       console.log(`saved ${path.relative(process.cwd(), file)}`);
       if (headless) await popup.close();
     }
@@ -127,9 +127,10 @@ async function pictures(b, opened, outDir) {
   // Badges: one row per distinct state, as chrome.action holds it for a real tab.
   const seen = new Map();
   for (const t of opened) {
-    if (!t.badge?.text || seen.has(t.badge.text)) continue;
-    const color = await b.evalSw((id) => chrome.action.getBadgeBackgroundColor({ tabId: id }), t.tabId);
-    seen.set(t.badge.text, { text: t.badge.text, title: t.badge.title, color: `rgb(${color.slice(0, 3).join(',')})`, url: t.url });
+    // Read again now: the first tab's badge may have come after the table's short wait.
+    const badge = await b.waitForBadge(t.tabId, (x) => x.text !== '', 5000).catch(() => null);
+    if (!badge || seen.has(badge.text)) continue;
+    seen.set(badge.text, { text: badge.text, title: badge.title, color: `rgb(${badge.color.slice(0, 3).join(',')})`, url: t.url });
   }
   const strip = await b.extensionPage('popup.html?tabId=-1');
   await strip.waitForSelector('body[data-ready="true"]');
@@ -158,12 +159,16 @@ async function pictures(b, opened, outDir) {
 
   // The password meter under a new-password field.
   const signup = await b.openTab('https://acme.my.salesforce.com/signup');
-  await signup.page.setViewportSize({ width: 520, height: 320 });
+  await signup.page.setViewportSize({ width: 520, height: 400 });
   await signup.page.click('#password');
   await signup.page.keyboard.type('Summer2024!');
   await signup.page.waitForFunction(() => document.querySelector('#password')?.nextElementSibling?.dataset.crmGuard === 'meter');
   await signup.page.waitForTimeout(400);
-  await save(signup.page, 'meter.png', { clip: { x: 0, y: 0, width: 520, height: 240 } });
+  const box = await signup.page.evaluate(() => {
+    const r = document.querySelector('#password').nextElementSibling.getBoundingClientRect();
+    return { bottom: r.bottom };
+  });
+  await save(signup.page, 'meter.png', { clip: { x: 0, y: 0, width: 520, height: Math.min(400, Math.ceil(box.bottom) + 12) } });
   await signup.page.close();
 
   // The idle warning, as every CRM tab shows it when the countdown starts.

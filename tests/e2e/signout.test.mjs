@@ -54,7 +54,8 @@ describe('sign out of all CRMs now', () => {
     assert.match(sf.url(), /reason=user/);
     await sf.waitForSelector('body[data-ready="true"]');
     assert.equal(await sf.textContent('#what'), 'You signed out of Salesforce.');
-    assert.equal(await hub.evaluate(() => document.querySelector('#what')?.textContent), 'You signed out of HubSpot.');
+    await hub.waitForSelector('body[data-ready="true"]');
+    assert.equal(await hub.textContent('#what'), 'You signed out of HubSpot.');
     assert.ok(testbed.requests.some((r) => r.path === '/secur/logout.jsp'), 'the CRM logout URL was called');
     assert.equal((await b.context.cookies(SF)).find((c) => c.name === 'sid'), undefined, 'Salesforce session cookie gone');
     assert.equal((await b.context.cookies(HUBSPOT)).find((c) => c.name === 'hubspotutk'), undefined, 'HubSpot cookie gone');
