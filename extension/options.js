@@ -192,7 +192,7 @@ function renderLocked(effective) {
   body.replaceChildren();
   for (const spec of schema.filter((x) => locked.has(x.key))) {
     const row = el('tr');
-    row.dataset.key = spec.key;
+    row.dataset.lockedKey = spec.key; // not data-key: that names the field rows
     row.append(el('th', { scope: 'row' }, titleOf(spec)), el('td', {}, shown(spec, effective.settings[spec.key], true)),
       el('td', { className: 'why' }, lockedWhy(spec)));
     body.append(row);

@@ -56,7 +56,7 @@ describe('accessibility: axe-core, WCAG 2.1 A/AA, every surface', () => {
   test('options page: summary, locked keys with reasons, log, grouped advanced settings with errors', async () => {
     const page = await b.extensionPage('options.html');
     await page.waitForSelector('body[data-ready="true"]');
-    assert.ok(await page.isVisible('#locked-list [data-key="idleTimeoutMinutes"]'));
+    assert.ok(await page.isVisible('#locked-list [data-locked-key="idleTimeoutMinutes"]'));
     assert.ok((await page.textContent('#err-trustedNetworkProbeUrl')).length > 0, 'an error beside its field');
     const [light, dark] = await clean(page, 'options');
     assert.notEqual(light, dark, 'dark mode follows prefers-color-scheme');

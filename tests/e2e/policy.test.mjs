@@ -130,7 +130,7 @@ describe('managed policy in a real Chromium', () => {
     // Why it is locked, beside the field and in the employee's list of what the organisation set.
     const why = 'A security rule of your organisation: it cannot be weakened on this computer.';
     assert.equal(await page.textContent('[data-key="idleTimeoutMinutes"] .locked-why'), why);
-    const locked = await page.$$eval('#locked-list tbody tr', (trs) => trs.map((tr) => [tr.dataset.key, ...[...tr.cells].map((c) => c.textContent)]));
+    const locked = await page.$$eval('#locked-list tbody tr', (trs) => trs.map((tr) => [tr.dataset.lockedKey, ...[...tr.cells].map((c) => c.textContent)]));
     assert.deepEqual(locked.find((r) => r[0] === 'idleTimeoutMinutes'), ['idleTimeoutMinutes', 'Sign out after inactivity (minutes)', '30', why]);
     assert.deepEqual(locked.map((r) => r[0]).sort(), Object.keys(FIRST).sort(), 'exactly the keys the policy sets');
     assert.equal(await page.isVisible('#locked-none'), false);
