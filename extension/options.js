@@ -1,6 +1,8 @@
-// Options page: one control per setting, built from the core's key table (settingsSchema);
-// keys set by managed policy are read-only with the value in force; every problem of the policy
-// and of the user's options is listed by name; the security event log with filters and export.
+// Options page, by audience: first what an employee needs (what is protected here, what the
+// organisation locked and why, the security log with filters and export), then "Advanced
+// settings": one control per setting, built from the core's key table (settingsSchema) and
+// grouped as it says; keys set by managed policy are read-only with the value in force; each
+// problem of the policy and of the user's options is named beside its field and in one table.
 // Untrusted text (policy values, event details) only ever goes through textContent.
 import { localise, message, t } from './i18n.js';
 import './generated/protocol.js';
@@ -75,7 +77,7 @@ function control(spec, value, locked) {
     const hidden = secret && locked;
     c = el('input', { type: secret && !hidden ? 'password' : 'text', autocomplete: 'off', spellcheck: false });
     if (spec.type === 'int') c.inputMode = 'numeric';
-    c.value = hidden ? (value ? t('options_secretSet') : '') : display(spec, value);
+    c.value = shown(spec, value, hidden);
   }
   c.id = `f-${spec.key}`;
   c.name = spec.key;
@@ -106,26 +108,97 @@ function read(spec, c) {
   return s === '' ? null : s;
 }
 
+// Every setting's title in the page's language (the schema's title is English, for IT tools).
+const titleOf = (spec) => tr(`setting_${spec.key}`, undefined, spec.title);
+const lockedWhy = (spec) => t(spec.enforcement ? 'options_lockedWhyEnforcement' : 'options_lockedWhyManaged');
+
+function shown(spec, value, locked) {
+  if (SECRET_KEYS.has(spec.key) && locked) return value ? t('options_secretSet') : '';
+  return display(spec, value);
+}
+
 function renderForm(effective, stored) {
   const fields = $('fields');
   fields.replaceChildren();
   const locked = new Set(effective.locked);
-  const invalid = new Set(effective.errors.map((e) => e.key));
+  const groups = new Map();
   for (const spec of schema) {
+    const group = spec.group ?? 'other';
+    if (!groups.has(group)) {
+      const set = el('fieldset', { className: 'group', id: `group-${group}` });
+      set.dataset.group = group;
+      set.append(el('legend', {}, tr(`options_group_${group}`, undefined, group)));
+      groups.set(group, set);
+      fields.append(set);
+    }
     const isLocked = locked.has(spec.key);
     const value = isLocked || !(spec.key in stored) ? effective.settings[spec.key] : stored[spec.key];
     const row = el('div', { className: 'field' });
     row.dataset.key = spec.key;
     if (isLocked) { row.classList.add('locked'); row.dataset.locked = 'true'; }
-    if (invalid.has(spec.key)) row.classList.add('invalid');
-    const label = el('label', { className: 'title', htmlFor: `f-${spec.key}` }, spec.title);
+    const label = el('label', { className: 'title', htmlFor: `f-${spec.key}` }, titleOf(spec));
     label.append(el('span', { className: 'key' }, spec.key));
-    const cell = el('div');
-    cell.append(control(spec, value, isLocked));
-    if (isLocked) cell.append(el('span', { className: 'locked-note' }, t('options_locked')));
-    row.append(label, cell, el('div', { className: 'desc' }, spec.description));
-    fields.append(row);
+    const cell = el('div', { className: 'cell' });
+    const c = control(spec, value, isLocked);
+    c.setAttribute('aria-describedby', `err-${spec.key} desc-${spec.key}`);
+    cell.append(c);
+    if (isLocked) {
+      cell.append(el('span', { className: 'locked-note' }, t('options_locked')));
+      cell.append(el('span', { className: 'locked-why' }, lockedWhy(spec)));
+    }
+    cell.append(el('p', { className: 'field-error', id: `err-${spec.key}` }));
+    row.append(label, cell, el('div', { className: 'desc', id: `desc-${spec.key}` }, spec.description));
+    groups.get(group).append(row);
   }
+  markFieldErrors(effective.errors);
+}
+
+/** Each field's own problem, beside it (the table above lists them all). */
+function markFieldErrors(errors) {
+  for (const row of $('fields').querySelectorAll('.field')) {
+    const mine = errors.filter((e) => e.key === row.dataset.key);
+    row.classList.toggle('invalid', mine.length > 0);
+    const c = row.querySelector('.control');
+    if (mine.length) c.setAttribute('aria-invalid', 'true');
+    else c.removeAttribute('aria-invalid');
+    row.querySelector('.field-error').textContent = mine.map(reasonText).join(' · ');
+  }
+}
+
+// What an employee needs first: what is protected here, in plain words.
+function renderSummary(effective) {
+  const s = effective.settings;
+  const crms = [t('options_sumCrms')];
+  const own = (s.crmHosts ?? []).map((c) => c.name ?? c.hosts?.[0]).filter(Boolean);
+  if (own.length) crms.push(t('options_sumCrmsOwn', [own.join(', ')]));
+  if (s.disabledCrms?.length) crms.push(t('options_sumCrmsIgnored', [s.disabledCrms.join(', ')]));
+  $('sum-crms').textContent = crms.join(' ');
+  const tenants = Object.entries(s.tenants ?? {}).filter(([, v]) => Array.isArray(v) && v.length);
+  $('sum-tenants').textContent = tenants.length
+    ? t('options_sumTenants', [tenants.map(([crm, v]) => `${crm}: ${v.join(', ')}`).join('; ')])
+    : t('options_sumTenantsOff');
+  $('sum-signout').textContent = [t('options_sumSignOut', [String(s.idleTimeoutMinutes), String(s.warningSeconds)]),
+    ...(s.logoutOnLock ? [t('options_sumSignOutLock')] : [])].join(' ');
+  $('sum-passwords').textContent = [t('options_sumPasswords', [String(s.passwordMinLength), String(s.passwordMinScore)]),
+    t(s.passwordMode === 'block' ? 'options_sumPasswordsBlock' : 'options_sumPasswordsWarn'),
+    ...(s.reuseGuard ? [t('options_sumReuse')] : [])].join(' ');
+  $('summary').removeAttribute('aria-busy');
+}
+
+// What the organisation locked, with the value in force and why it cannot be changed here.
+function renderLocked(effective) {
+  const locked = new Set(effective.locked);
+  const body = $('locked-list').tBodies[0];
+  body.replaceChildren();
+  for (const spec of schema.filter((x) => locked.has(x.key))) {
+    const row = el('tr');
+    row.dataset.lockedKey = spec.key; // not data-key: that names the field rows
+    row.append(el('th', { scope: 'row' }, titleOf(spec)), el('td', {}, shown(spec, effective.settings[spec.key], true)),
+      el('td', { className: 'why' }, lockedWhy(spec)));
+    body.append(row);
+  }
+  $('locked-none').hidden = locked.size > 0;
+  $('locked-some').hidden = locked.size === 0;
 }
 
 function reasonText(e) {
@@ -160,6 +233,8 @@ async function loadSettings() {
     chrome.storage.local.get(KEYS.options),
   ]);
   if (!effective) throw new Error('no settings from the service worker');
+  renderSummary(effective);
+  renderLocked(effective);
   renderForm(effective, options && typeof options === 'object' ? options : {});
   $('settings-loading').hidden = true;
   $('fields').removeAttribute('aria-busy');
@@ -185,10 +260,24 @@ $('settings').addEventListener('submit', async (ev) => {
   const mine = effective.errors.filter((e) => e.source === 'user').length;
   $('save-status').textContent = mine ? t('options_savedWithErrors', [String(mine)]) : t('options_saved');
   renderErrors(effective.errors);
-  for (const row of $('fields').children) {
-    row.classList.toggle('invalid', effective.errors.some((e) => e.key === row.dataset.key));
-  }
+  markFieldErrors(effective.errors);
+  renderSummary(effective);
   document.body.dataset.saved = String(Number(document.body.dataset.saved ?? 0) + 1);
+});
+
+// "Reset to defaults": every unlocked setting back to its default (locked ones are IT's).
+$('reset').addEventListener('click', async () => {
+  const effective = await send({ type: 'saveOptions', options: {} });
+  if (!effective) {
+    $('save-status').textContent = t('options_saveFailed');
+    return;
+  }
+  renderSummary(effective);
+  renderLocked(effective);
+  renderForm(effective, {});
+  renderErrors(effective.errors);
+  $('save-status').textContent = t('options_resetDone');
+  document.body.dataset.reset = String(Number(document.body.dataset.reset ?? 0) + 1);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ const minutes = Math.max(0, Math.floor(Number(q.get('minutes')) || 0));
 const reason = q.get('reason');
 const what = document.getElementById('what');
 if (reason === 'forced') what.textContent = t('signedOutForced', [crm]);
+else if (reason === 'user') what.textContent = t('signedOutUser', [crm]);
 else if (reason === 'locked') what.textContent = t('signedOutLocked', [crm]);
 else if (minutes < 1) what.textContent = t('signedOutIdleShort', [crm]);
 else what.textContent = t('signedOutIdle', [crm, String(minutes)]);

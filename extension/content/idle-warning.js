@@ -23,7 +23,12 @@
     .timer { font-size: 28px; font-weight: 700; font-variant-numeric: tabular-nums; }
     button { font: inherit; font-weight: 600; padding: 8px 16px; border-radius: 6px; border: 0;
       background: #1e7e34; color: #fff; cursor: pointer; }
-    button:focus-visible { outline: 3px solid #0b57d0; outline-offset: 2px; }`;
+    button:focus-visible { outline: 3px solid #0b57d0; outline-offset: 2px; }
+    @media (prefers-color-scheme: dark) {
+      dialog { color: #ececec; background: #1e1f22; border-color: #ff9a8f; }
+      button { background: #7fd38f; color: #1e1f22; }
+      button:focus-visible { outline-color: #a8c7fa; }
+    }`;
 
   // The host stays in the page's layout at zero size; pinned so a page stylesheet cannot hide it.
   const HOST_STYLE = [['display', 'block'], ['visibility', 'visible'], ['opacity', '1'], ['position', 'static'],

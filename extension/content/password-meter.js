@@ -79,7 +79,8 @@
   pw.requestScore = requestScore;
 
   const CSS = `
-:host { all: initial; display: block; box-sizing: border-box; margin: 4px 0 8px; font: 12px/1.4 system-ui, sans-serif; color: #1b1b1b; }
+:host { all: initial; display: block; box-sizing: border-box; margin: 4px 0 8px; padding: 3px 6px; border-radius: 4px;
+  font: 12px/1.4 system-ui, sans-serif; color: #1b1b1b; background: #fff; }
 .m { user-select: none; -webkit-user-select: none; }
 .bar { display: grid; grid-template-columns: repeat(4, 1fr); gap: 3px; height: 6px; margin-bottom: 3px; }
 .bar i { background: #d6d6d6; border-radius: 2px; }
@@ -89,6 +90,11 @@
 .m[data-level="4"] .bar i:nth-child(-n+4) { background: #1e7e34; }
 .label { font-weight: 600; }
 .blocked { color: #b00020; font-weight: 600; }
+@media (prefers-color-scheme: dark) {
+  :host { color: #ececec; background: #2a2b2f; }
+  .bar i { background: #5a5a5a; }
+  .blocked { color: #ff9a8f; }
+}
 .blocked:empty, .warn:empty, .tips:empty, .time:empty { display: none; }
 ul { margin: 2px 0 0; padding-left: 18px; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }

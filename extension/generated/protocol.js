@@ -46,6 +46,7 @@
     "idleLogout",
     "forcedLogout",
     "lockLogout",
+    "userLogout",
     "weakPasswordBlocked",
     "passwordReuse",
     "phishingAlert",
@@ -91,6 +92,7 @@
     "sendTestEvent": "page",
     "settings": "page",
     "settingsSchema": "page",
+    "signOutAll": "page",
     "verdict": "page"
   },
   "phishScriptId": "crm-guard-phishing",

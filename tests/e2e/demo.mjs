@@ -5,7 +5,11 @@
 // Headed when $DISPLAY is set (then it keeps running until the browser window is closed), else headless.
 // Opens the demo tabs, waits for their badges, prints URL | CRM | level | findings (verdicts come from
 // `chrome.runtime.sendMessage({type: 'verdict', tabId})` sent from an extension page) and saves popup
-// screenshots as <out>/popup-<name>.png (default out: dist/demo).
+// screenshots as <out>/popup-<name>.png (default out: dist/demo), and the README's pictures:
+// badges.png (each demo tab's badge as the extension set it: text, colour and tooltip read from
+// chrome.action, drawn beside the icon — a headless browser has no toolbar to photograph),
+// meter.png (the password meter under a new-password field) and idle-warning.png (the in-page
+// warning at the start of a countdown, shown by the worker's own idleWarning message).
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -95,12 +99,14 @@ async function main() {
     for (const t of opened.filter((x) => x.shot)) {
       const popup = await b.popup(t.tabId);
       await popup.waitForLoadState('load');
-      await popup.waitForTimeout(500);
+      await popup.waitForSelector('body[data-ready="true"]');
       const file = path.join(outDir, `popup-${t.name}.png`);
-      await popup.screenshot({ path: file, fullPage: true });
+      await popup.locator('body').screenshot({ path: file });
       console.log(`saved ${path.relative(process.cwd(), file)}`);
       if (headless) await popup.close();
     }
+
+    await pictures(b, opened, outDir);
 
     if (!headless) {
       console.log('\nThe browser stays open; close its window (or Ctrl-C) to stop.');
@@ -109,6 +115,70 @@ async function main() {
   } finally {
     await cleanup();
   }
+}
+
+/** The README's pictures (see the header). */
+async function pictures(b, opened, outDir) {
+  const save = async (page, name, opts = {}) => {
+    const file = path.join(outDir, name);
+    await page.screenshot({ path: file, ...opts });
+    console.log(`saved ${path.relative(process.cwd(), file)}`);
+  };
+  // Badges: one row per distinct state, as chrome.action holds it for a real tab.
+  const seen = new Map();
+  for (const t of opened) {
+    // Read again now: the first tab's badge may have come after the table's short wait.
+    const badge = await b.waitForBadge(t.tabId, (x) => x.text !== '', 5000).catch(() => null);
+    if (!badge || seen.has(badge.text)) continue;
+    seen.set(badge.text, { text: badge.text, title: badge.title, color: `rgb(${badge.color.slice(0, 3).join(',')})`, url: t.url });
+  }
+  const strip = await b.extensionPage('popup.html?tabId=-1');
+  await strip.waitForSelector('body[data-ready="true"]');
+  await strip.setViewportSize({ width: 620, height: 60 + 46 * seen.size });
+  await strip.evaluate((rows) => {
+    document.body.replaceChildren();
+    document.body.style.cssText = 'width:auto;padding:12px;font:14px system-ui,sans-serif';
+    for (const r of rows) {
+      const row = document.createElement('div');
+      row.style.cssText = 'display:flex;align-items:center;gap:12px;margin:6px 0';
+      const icon = document.createElement('span');
+      icon.style.cssText = 'position:relative;width:32px;height:32px;flex:none';
+      const img = Object.assign(document.createElement('img'), { src: 'icons/icon-32.png', width: 32, height: 32, alt: '' });
+      const badge = document.createElement('span');
+      badge.textContent = r.text;
+      badge.style.cssText = `position:absolute;right:-10px;bottom:-4px;background:${r.color};color:#fff;font:700 10px system-ui;padding:1px 4px;border-radius:6px`;
+      icon.append(img, badge);
+      const label = document.createElement('span');
+      label.textContent = `${r.title}   (${r.url})`;
+      row.append(icon, label);
+      document.body.append(row);
+    }
+  }, [...seen.values()]);
+  await save(strip, 'badges.png', { fullPage: true });
+  await strip.close();
+
+  // The password meter under a new-password field.
+  const signup = await b.openTab('https://acme.my.salesforce.com/signup');
+  await signup.page.setViewportSize({ width: 520, height: 400 });
+  await signup.page.click('#password');
+  await signup.page.keyboard.type('Summer2024!');
+  await signup.page.waitForFunction(() => document.querySelector('#password')?.nextElementSibling?.dataset.crmGuard === 'meter');
+  await signup.page.waitForTimeout(400);
+  const box = await signup.page.evaluate(() => {
+    const r = document.querySelector('#password').nextElementSibling.getBoundingClientRect();
+    return { bottom: r.bottom };
+  });
+  await save(signup.page, 'meter.png', { clip: { x: 0, y: 0, width: 520, height: Math.min(400, Math.ceil(box.bottom) + 12) } });
+  await signup.page.close();
+
+  // The idle warning, as every CRM tab shows it when the countdown starts.
+  const sf = opened.find((t) => t.name === 'salesforce');
+  await sf.page.bringToFront();
+  await sf.page.setViewportSize({ width: 720, height: 420 });
+  await b.evalSw((id) => chrome.tabs.sendMessage(id, { type: 'idleWarning', deadlineMs: Date.now() + 58_500, crmName: 'Salesforce' }), sf.tabId);
+  await sf.page.waitForTimeout(600);
+  await save(sf.page, 'idle-warning.png');
+  await b.evalSw((id) => chrome.tabs.sendMessage(id, { type: 'idleCancel' }), sf.tabId);
 }
 
 main().catch((err) => {

@@ -127,10 +127,41 @@ describe('managed policy in a real Chromium', () => {
     assert.equal(await page.$eval('#f-crmHosts', (t) => t.disabled && t.value), '{"name":"Acme CRM","hosts":["crm.acme.test"]}');
     assert.equal(await page.$eval('#f-warningSeconds', (i) => i.disabled), false, 'unlocked keys stay editable');
     assert.equal(await page.$('[data-key="warningSeconds"] .locked-note'), null);
+    // Why it is locked, beside the field and in the employee's list of what the organisation set.
+    const why = 'A security rule of your organisation: it cannot be weakened on this computer.';
+    assert.equal(await page.textContent('[data-key="idleTimeoutMinutes"] .locked-why'), why);
+    const locked = await page.$$eval('#locked-list tbody tr', (trs) => trs.map((tr) => [tr.dataset.lockedKey, ...[...tr.cells].map((c) => c.textContent)]));
+    assert.deepEqual(locked.find((r) => r[0] === 'idleTimeoutMinutes'), ['idleTimeoutMinutes', 'Sign out after inactivity (minutes)', '30', why]);
+    assert.deepEqual(locked.map((r) => r[0]).sort(), Object.keys(FIRST).sort(), 'exactly the keys the policy sets');
+    assert.equal(await page.isVisible('#locked-none'), false);
+    assert.match(await page.textContent('#sum-signout'), /after 30 minutes without activity/);
+    assert.match(await page.textContent('#sum-passwords'), /A weaker one is refused\./);
     // The page cannot override a locked key even by sending the message itself.
     const s = await page.evaluate(() => chrome.runtime.sendMessage({ type: 'saveOptions', options: { idleTimeoutMinutes: 1 } }));
     assert.equal(s.settings.idleTimeoutMinutes, 30);
     await page.evaluate(() => chrome.runtime.sendMessage({ type: 'saveOptions', options: {} }));
+    await page.close();
+  });
+
+  test('options with a cold worker: the loading state at first paint, then the settings (time printed)', async () => {
+    await settings(b); // a policy snapshot exists, as after any earlier start
+    await b.killServiceWorker();
+    assert.equal(await b.swRunning(), false, 'the worker is stopped');
+    const page = await b.context.newPage();
+    await page.goto(`chrome-extension://${b.extensionId}/options.html`, { waitUntil: 'commit' });
+    await page.waitForSelector('#settings-loading, #fields .field', { state: 'attached' });
+    const first = await page.evaluate(() => ({
+      loading: !document.getElementById('settings-loading').hidden && document.getElementById('settings-loading').textContent.trim() !== '',
+      role: document.getElementById('settings-loading').getAttribute('role'),
+      fields: document.querySelectorAll('#fields .field').length,
+    }));
+    await page.waitForSelector('body[data-ready="true"]');
+    const shownAt = Number(await page.getAttribute('body', 'data-settings-shown-at'));
+    assert.ok(shownAt <= 300 || (first.loading && first.role === 'status'),
+      `settings within 300 ms (${shownAt} ms) or a loading state first (${JSON.stringify(first)})`);
+    assert.equal(await page.isVisible('#settings-loading'), false, 'the loading state goes once settings show');
+    assert.equal(await page.inputValue('#f-idleTimeoutMinutes'), '30');
+    console.log(`# options page, cold worker: settings shown ${shownAt} ms after navigation start; loading state first: ${first.loading}`);
     await page.close();
   });
 
@@ -145,6 +176,10 @@ describe('managed policy in a real Chromium', () => {
     const log = rows.find((r) => r.key === 'eventLogSize');
     assert.deepEqual(log.cells, ['eventLogSize', '5', 'must be between 100 and 10000', '100 (the nearest allowed)', 'You (options)']);
     assert.equal(rows.find((r) => r.key === 'warningSeconds')?.code, 'wrongType');
+    // Each error beside its field too, tied to the control for assistive technology.
+    assert.equal(await page.textContent('#err-eventLogSize'), 'must be between 100 and 10000');
+    assert.equal(await page.getAttribute('#f-eventLogSize', 'aria-invalid'), 'true');
+    assert.match(await page.getAttribute('#f-eventLogSize', 'aria-describedby'), /\berr-eventLogSize\b/);
     const { options } = await b.storage('local');
     assert.deepEqual(options, { eventLogSize: 5, warningSeconds: 'soon' }, 'only changed keys are stored');
     const s = await settings(b);
@@ -158,6 +193,14 @@ describe('managed policy in a real Chromium', () => {
     assert.equal(await page.textContent('#save-status'), 'Saved.');
     assert.equal((await rowsOf(page)).filter((r) => r.source === 'user').length, 0);
     assert.equal((await settings(b)).settings.warningSeconds, 90);
+    // "Reset to defaults": the unlocked keys go back to their defaults, the locked ones stay IT's.
+    await page.click('#reset');
+    await page.waitForSelector('body[data-reset="1"]');
+    assert.deepEqual((await b.storage('local')).options, {});
+    assert.equal(await page.inputValue('#f-warningSeconds'), '60');
+    assert.equal(await page.inputValue('#f-eventLogSize'), '1000');
+    assert.equal(await page.inputValue('#f-idleTimeoutMinutes'), '30', 'locked: unchanged');
+    assert.equal((await settings(b)).settings.warningSeconds, 60);
     await page.close();
   });
 

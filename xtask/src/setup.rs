@@ -72,17 +72,20 @@ fn ensure_npm_packages() -> Result<()> {
     Ok(())
 }
 
+/// What the real-browser suite needs from apt: each package with a file that proves it is there.
+/// xset (x11-xserver-utils) is the idle suite's "real user input" under Xvfb; chromium-l10n holds
+/// Chromium's UI languages (without it `LANGUAGE=de` still opens Chromium, and our pages, in
+/// English — the e2e suite opens the popup in German and Spanish).
+pub const APT_PACKAGES: [(&str, &str); 4] = [
+    ("/usr/bin/chromium", "chromium"),
+    ("/usr/bin/xvfb-run", "xvfb"),
+    ("/usr/bin/xset", "x11-xserver-utils"),
+    ("/usr/lib/chromium/locales/de.pak", "chromium-l10n"),
+];
+
 fn ensure_chromium() -> Result<()> {
-    // xset (x11-xserver-utils) is the idle e2e suite's "real user input" under Xvfb.
-    let missing: Vec<&str> = [
-        ("/usr/bin/chromium", "chromium"),
-        ("/usr/bin/xvfb-run", "xvfb"),
-        ("/usr/bin/xset", "x11-xserver-utils"),
-    ]
-    .into_iter()
-    .filter(|(path, _)| !Path::new(path).exists())
-    .map(|(_, pkg)| pkg)
-    .collect();
+    let missing: Vec<&str> =
+        APT_PACKAGES.into_iter().filter(|(path, _)| !Path::new(path).exists()).map(|(_, pkg)| pkg).collect();
     if missing.is_empty() {
         return Ok(());
     }

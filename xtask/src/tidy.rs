@@ -79,20 +79,97 @@ fn manifest_version_and_id() {
     assert_eq!(extension_id(key), crm_guard_core::policy::EXTENSION_ID);
 }
 
-/// Every finding kind and level has its messages in every locale, and locales have the same keys.
+/// The languages every surface speaks; `en` is the reference (and `default_locale`).
+const LOCALES: [&str; 4] = ["en", "fr", "de", "es"];
+
+type Messages = serde_json::Map<String, serde_json::Value>;
+
+fn load_locale(lang: &str) -> Messages {
+    let path = root().join(format!("extension/_locales/{lang}/messages.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The substitutions a message uses: `$1`…`$9` and named `$NAME$` placeholders, each resolved to
+/// the `$n` its `placeholders` entry holds (so `$COUNT$` → `$1`), sorted and deduplicated.
+fn placeholders(entry: &serde_json::Value) -> Vec<String> {
+    let text = entry["message"].as_str().unwrap_or_default();
+    let named = |name: &str| {
+        entry["placeholders"][name.to_ascii_lowercase()]["content"].as_str().unwrap_or("?").to_owned()
+    };
+    let mut out = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' && i + 1 < b.len() {
+            if b[i + 1] == b'$' {
+                i += 2;
+                continue;
+            }
+            if b[i + 1].is_ascii_digit() {
+                out.push(format!("${}", b[i + 1] as char));
+                i += 2;
+                continue;
+            }
+            if let Some(end) = text[i + 1..].find('$') {
+                let name = &text[i + 1..i + 1 + end];
+                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    out.push(named(name));
+                    i += end + 2;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// What is wrong with `other` (language `lang`) against the reference `en`: a missing key, an
+/// extra key, an empty message, or a message whose substitutions differ from English's.
+fn locale_problems(en: &Messages, lang: &str, other: &Messages) -> Vec<String> {
+    let mut out = Vec::new();
+    for (key, entry) in en {
+        match other.get(key) {
+            None => out.push(format!("{lang}: missing key {key}")),
+            Some(o) if o["message"].as_str().is_none_or(str::is_empty) => {
+                out.push(format!("{lang}: {key} has no message"))
+            }
+            Some(o) if placeholders(o) != placeholders(entry) => out.push(format!(
+                "{lang}: {key} uses {:?}, English uses {:?}",
+                placeholders(o),
+                placeholders(entry)
+            )),
+            Some(_) => {}
+        }
+    }
+    for key in other.keys().filter(|k| !en.contains_key(*k)) {
+        out.push(format!("{lang}: extra key {key} (not in en)"));
+    }
+    out
+}
+
+/// Every finding kind and level has its messages, and every locale has exactly English's keys
+/// with the same substitutions.
 #[test]
 fn locales_are_complete() {
-    let load = |lang: &str| -> serde_json::Map<String, serde_json::Value> {
-        let path = root().join(format!("extension/_locales/{lang}/messages.json"));
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-    };
-    let en = load("en");
-    let fr = load("fr");
-    let mut en_keys: Vec<_> = en.keys().collect();
-    let mut fr_keys: Vec<_> = fr.keys().collect();
-    en_keys.sort();
-    fr_keys.sort();
-    assert_eq!(en_keys, fr_keys, "en and fr must have the same message keys");
+    let en = load_locale("en");
+    let mut problems = Vec::new();
+    for lang in &LOCALES[1..] {
+        problems.extend(locale_problems(&en, lang, &load_locale(lang)));
+    }
+    let dirs: Vec<String> = std::fs::read_dir(root().join("extension/_locales"))
+        .unwrap()
+        .map(|d| d.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for d in &dirs {
+        if !LOCALES.contains(&d.as_str()) {
+            problems.push(format!("_locales/{d} is not one of {LOCALES:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "locale problems:\n{}", problems.join("\n"));
     for kind in crm_guard_core::FindingKind::ALL {
         for part in ["title", "action"] {
             let k = format!("finding_{}_{part}", kind.id());
@@ -105,6 +182,47 @@ fn locales_are_complete() {
         assert!(en.contains_key(&format!("level_{}", level.id())));
         assert!(en.contains_key(&format!("badge_{}", level.id())));
     }
+    for kind in crm_guard_core::events::EventKind::ALL {
+        assert!(en.contains_key(&format!("event_kind_{}", kind.id())), "event kind {}", kind.id());
+    }
+    // The options page shows each setting's title and group in the page's language.
+    for spec in crm_guard_core::policy::SPECS {
+        assert!(en.contains_key(&format!("setting_{}", spec.key)), "missing message setting_{}", spec.key);
+    }
+    for group in crm_guard_core::policy::Group::ALL {
+        assert!(en.contains_key(&format!("options_group_{}", group.id())), "group {}", group.id());
+    }
+}
+
+/// The locale check itself: it names a missing key, an extra key and each kind of placeholder
+/// mismatch (a dropped `$1`, a different named placeholder's content).
+#[test]
+fn locale_check_catches_each_problem() {
+    let en: Messages = serde_json::from_value(serde_json::json!({
+        "a": {"message": "Signed out of $1 after $2 minutes."},
+        "b": {"message": "$COUNT$ events", "placeholders": {"count": {"content": "$1"}}},
+        "c": {"message": "Close"},
+    }))
+    .unwrap();
+    let good: Messages = serde_json::from_value(serde_json::json!({
+        "a": {"message": "Von $1 nach $2 Minuten abgemeldet."},
+        "b": {"message": "$1 Ereignisse"},
+        "c": {"message": "Schließen"},
+    }))
+    .unwrap();
+    assert_eq!(locale_problems(&en, "de", &good), Vec::<String>::new());
+    let bad: Messages = serde_json::from_value(serde_json::json!({
+        "a": {"message": "Abgemeldet nach $2 Minuten."},
+        "b": {"message": "$N$ Ereignisse", "placeholders": {"n": {"content": "$2"}}},
+        "d": {"message": "extra"},
+    }))
+    .unwrap();
+    let p = locale_problems(&en, "de", &bad);
+    assert_eq!(p.len(), 4, "{p:#?}");
+    assert!(p[0].starts_with("de: a uses [\"$2\"]"), "{p:?}");
+    assert!(p[1].starts_with("de: b uses [\"$2\"]"), "{p:?}");
+    assert_eq!(p[2], "de: missing key c");
+    assert_eq!(p[3], "de: extra key d (not in en)");
 }
 
 /// Chromium's id for an unpacked extension with a `key`: sha256 of the DER public key, first

@@ -31,7 +31,6 @@ pub fn text(key: Key) -> Option<(&'static str, &'static str)> {
         Key::ReportingHmacSecret => ("Secret de signature", "La clé HMAC-SHA256 qui signe les lots d'événements (16 à 256 caractères). Obligatoire avec le format crm-guard."),
         Key::ReportingBatchSize => ("Taille des lots", "Événements par envoi (1 à 500). Par défaut : 50."),
         Key::EventLogSize => ("Taille du journal", "Événements de sécurité conservés dans le navigateur (100 à 10000). Par défaut : 1000."),
-        Key::Locale => ("Langue", "« auto » (langue du navigateur, par défaut), « en » ou « fr »."),
         #[allow(unreachable_patterns)]
         _ => return None,
     })

@@ -46,6 +46,8 @@ pub enum EventKind {
     ForcedLogout,
     /// Signed out because the screen locked.
     LockLogout,
+    /// The user chose "Sign out of all CRMs now" (popup).
+    UserLogout,
     /// A weak CRM password was refused (`passwordMode: block`).
     WeakPasswordBlocked,
     /// A CRM password is used on another CRM.
@@ -63,12 +65,13 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in the order the options page lists them.
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::HttpsUpgradeBlocked,
         EventKind::FindingRaised,
         EventKind::IdleLogout,
         EventKind::ForcedLogout,
         EventKind::LockLogout,
+        EventKind::UserLogout,
         EventKind::WeakPasswordBlocked,
         EventKind::PasswordReuse,
         EventKind::PhishingAlert,
@@ -85,6 +88,7 @@ impl EventKind {
             EventKind::IdleLogout => "idleLogout",
             EventKind::ForcedLogout => "forcedLogout",
             EventKind::LockLogout => "lockLogout",
+            EventKind::UserLogout => "userLogout",
             EventKind::WeakPasswordBlocked => "weakPasswordBlocked",
             EventKind::PasswordReuse => "passwordReuse",
             EventKind::PhishingAlert => "phishingAlert",
@@ -108,6 +112,7 @@ impl EventKind {
             EventKind::IdleLogout
             | EventKind::ForcedLogout
             | EventKind::LockLogout
+            | EventKind::UserLogout
             | EventKind::PolicyError
             | EventKind::ReportingTest => false,
         }

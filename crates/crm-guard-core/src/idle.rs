@@ -132,6 +132,11 @@ pub enum IdleEvent {
     Wake,
     /// Settings changed (options page, managed policy).
     Settings { settings: IdleSettings },
+    /// The user asked to sign out of every CRM now ("Sign out of all CRMs now" in the popup).
+    /// The same logout as idle's; a running warning ends. The machine stays armed (the user is
+    /// at the keyboard, and `chrome.idle` reports no transition to `active` for a click): the
+    /// next idle period starts the countdown again.
+    SignOutNow,
 }
 
 /// Why the machine logs out.
@@ -141,6 +146,8 @@ pub enum LogoutReason {
     Idle,
     Locked,
     Forced,
+    /// The user's own "Sign out of all CRMs now".
+    User,
 }
 
 impl LogoutReason {
@@ -150,6 +157,7 @@ impl LogoutReason {
             LogoutReason::Idle => "idle",
             LogoutReason::Locked => "locked",
             LogoutReason::Forced => "forced",
+            LogoutReason::User => "user",
         }
     }
 }
@@ -348,6 +356,14 @@ impl IdleMachine {
                 }
             }
             IdleEvent::Settings { settings } => self.apply_settings(settings, now_ms, &mut out),
+            IdleEvent::SignOutNow => {
+                if let Phase::Warning { .. } = self.phase {
+                    out.push(Action::CancelWarning);
+                    out.push(Action::ClearAlarm);
+                }
+                out.push(Action::Logout { reason: LogoutReason::User, idle_minutes: 0 });
+                self.phase = Phase::Active;
+            }
         }
         out
     }

@@ -15,6 +15,7 @@
 //! ([`PolicyError`] and its events). Everything public is re-exported here.
 
 mod error;
+mod group;
 mod merge;
 mod schema;
 mod settings;
@@ -22,9 +23,10 @@ mod specs;
 mod validate;
 
 pub use error::{display_value, error_digest, new_error_events, PolicyError, Reason, Source};
+pub use group::Group;
 pub use merge::{effective, Effective};
 pub use schema::{example_policy, managed_schema};
-pub use settings::{Locale, PasswordMode, ReportingFormat, SelfHostedCrm, Settings, Typed};
+pub use settings::{PasswordMode, ReportingFormat, SelfHostedCrm, Settings, Typed};
 pub use specs::{Key, Kind, Spec, SPECS};
 
 /// The extension's id in the stores; policy files are keyed by it. Placeholder until the id

@@ -65,7 +65,9 @@ pub fn ocsf(kind: EventKind) -> Ocsf {
         | EventKind::PasswordReuse
         | EventKind::PhishingAlert
         | EventKind::EvidenceCapped => FINDING,
-        EventKind::IdleLogout | EventKind::ForcedLogout | EventKind::LockLogout => LOGOFF,
+        EventKind::IdleLogout | EventKind::ForcedLogout | EventKind::LockLogout | EventKind::UserLogout => {
+            LOGOFF
+        }
         EventKind::HttpsUpgradeBlocked => class(4002, "HTTP Activity", "Network Activity", 99, "Other"),
         EventKind::PolicyError => class(5019, "Device Config State Change", "Discovery", 1, "Log"),
         EventKind::ReportingTest => class(6002, "Application Lifecycle", "Application Activity", 99, "Other"),

@@ -39,6 +39,8 @@ pub(crate) enum Input {
     Browser(BrowserIdleState),
     /// Settings changed (already invalidated).
     Settings,
+    /// "Sign out of all CRMs now" (popup).
+    SignOutNow,
 }
 
 /// Test-only shortening of the timeout, honoured for unpacked installs only, and only ever
@@ -103,6 +105,7 @@ impl<P: Ports + 'static> Engine<P> {
             }
             Input::Browser(state) => Some(IdleEvent::Browser { state }),
             Input::Settings => None,
+            Input::SignOutNow => Some(IdleEvent::SignOutNow),
         };
         if let Some(event) = event {
             actions.extend(m.on_event(event, self.ports.now_ms()));
@@ -237,6 +240,7 @@ impl<P: Ports + 'static> Engine<P> {
             LogoutReason::Idle => EventKind::IdleLogout,
             LogoutReason::Locked => EventKind::LockLogout,
             LogoutReason::Forced => EventKind::ForcedLogout,
+            LogoutReason::User => EventKind::UserLogout,
         };
         let mut event = NewEvent::new(self.ports.now_ms(), kind).detail(detail(&plan, idle_minutes, failed));
         if let [only] = plan.crm_ids.as_slice() {

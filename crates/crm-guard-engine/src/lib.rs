@@ -230,6 +230,7 @@ impl<P: Ports + 'static> Engine<P> {
             Message::IdleQuery if main_frame => self.idle_warning_for(&url).await,
             Message::IdleQuery => Ok(Value::Null),
             Message::IdleStatus { tab_id } => self.idle_status(tab_id).await,
+            Message::SignOutAll => self.idle_event(idle::Input::SignOutNow).await,
             Message::NetworkReport { report } if main_frame => self.network_report(tab, url, report).await,
             Message::NetworkReport { .. } => Ok(Value::Null),
             Message::HttpsFailedInfo { url } => self.https_failed_info(&url).await,

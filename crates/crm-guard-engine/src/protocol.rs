@@ -130,6 +130,9 @@ pub enum Message {
     IdleDeadline,
     #[serde(rename = "idleQuery")]
     IdleQuery,
+    /// "Sign out of all CRMs now": the idle logout, at once (the popup asks to confirm first).
+    #[serde(rename = "signOutAll")]
+    SignOutAll,
     #[serde(rename = "idleStatus")]
     IdleStatus {
         #[serde(rename = "tabId")]
@@ -192,6 +195,7 @@ pub const MESSAGES: &[(&str, From)] = &[
     ("idleDeadline", From::Crm),
     ("idleQuery", From::Crm),
     ("idleStatus", From::Page),
+    ("signOutAll", From::Page),
     ("network.page", From::Crm),
     ("network.httpsFailedInfo", From::Page),
     ("network.continueHttp", From::Page),
@@ -223,6 +227,7 @@ impl Message {
             Message::IdleDeadline => "idleDeadline",
             Message::IdleQuery => "idleQuery",
             Message::IdleStatus { .. } => "idleStatus",
+            Message::SignOutAll => "signOutAll",
             Message::NetworkReport { .. } => "network.page",
             Message::HttpsFailedInfo { .. } => "network.httpsFailedInfo",
             Message::ContinueHttp { .. } => "network.continueHttp",

@@ -235,8 +235,15 @@ impl<P: Ports + 'static> Engine<P> {
     }
 
     /// The key table, for the options page's form.
+    /// The key table for the options page, each row with the group it is shown in.
     pub(crate) fn settings_schema(&self) -> Result<Value> {
-        to_value(&policy::SPECS)
+        let mut rows = to_value(&policy::SPECS)?;
+        if let Some(rows) = rows.as_array_mut() {
+            for (row, spec) in rows.iter_mut().zip(policy::SPECS) {
+                row["group"] = spec.key.group().id().into();
+            }
+        }
+        Ok(rows)
     }
 
     /// Saves the user's options (untrusted JSON, validated by the core, which names every

@@ -519,3 +519,31 @@ fn settings_from_policy_and_test_override_only_shortens() {
     let long = s.clone().shortened(60 * MIN, 10 * MIN);
     assert_eq!((long.idle_timeout_ms, long.warning_ms), (MIN, 45_000));
 }
+
+/// "Sign out of all CRMs now": one logout with the user's reason, from any phase; a running
+/// warning ends; the machine stays armed, so the next idle period counts down again.
+#[test]
+fn sign_out_now_logs_out_once_and_stays_armed() {
+    let mut m = IdleMachine::new(IdleSettings::default());
+    assert_eq!(
+        m.on_event(IdleEvent::SignOutNow, T0),
+        vec![Action::Logout { reason: LogoutReason::User, idle_minutes: 0 }]
+    );
+    assert_eq!(m.phase(), Phase::Active);
+    m.on_event(idle(), T0 + MIN);
+    assert!(matches!(m.phase(), Phase::Warning { .. }), "armed after the user's sign-out");
+    assert_eq!(
+        m.on_event(IdleEvent::SignOutNow, T0 + MIN + 1),
+        vec![
+            Action::CancelWarning,
+            Action::ClearAlarm,
+            Action::Logout { reason: LogoutReason::User, idle_minutes: 0 }
+        ]
+    );
+    assert_eq!(m.phase(), Phase::Active);
+    assert_eq!(m.on_event(IdleEvent::Alarm, T0 + 2 * MIN), vec![], "the old deadline does nothing");
+    // After an idle logout too.
+    m.on_event(idle(), T0 + 3 * MIN);
+    assert_eq!(logouts(&m.on_event(IdleEvent::Alarm, T0 + 4 * MIN)), vec![LogoutReason::Idle]);
+    assert_eq!(logouts(&m.on_event(IdleEvent::SignOutNow, T0 + 5 * MIN)), vec![LogoutReason::User]);
+}

@@ -59,6 +59,10 @@ pub fn effective(user: &Value, managed: &Value) -> Effective {
     Effective { settings, locked, errors, origin }
 }
 
+/// Keys that once existed and now do nothing (`locale`: the interface follows the browser's
+/// language). Policies and saved options that still carry them are not in error.
+const RETIRED_KEYS: &[&str] = &["locale"];
+
 /// Applies one source's object; records which source set each key.
 fn apply_layer(
     settings: &mut Settings,
@@ -71,6 +75,9 @@ fn apply_layer(
     let mut unknown = Capped::default();
     for (name, value) in obj {
         let Some(key) = Key::from_name(name) else {
+            if RETIRED_KEYS.contains(&name.as_str()) {
+                continue;
+            }
             unknown.push(
                 errors,
                 PolicyError {

@@ -72,10 +72,6 @@ choice! {
     /// The reporting endpoint's wire format (`docs/policy.md`, "Reporting formats").
     ReportingFormat { CrmGuard = "crm-guard", Otlp = "otlp", SplunkHec = "splunk-hec" }
 }
-choice! {
-    /// The interface language.
-    Locale { Auto = "auto", En = "en", Fr = "fr" }
-}
 
 /// A self-hosted CRM from `crmHosts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -13,7 +13,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 // The choice enums' ids (`PasswordMode::IDS`…) are read in the table; the field types are not.
-use super::settings::{Locale, PasswordMode, ReportingFormat};
+use super::settings::{PasswordMode, ReportingFormat};
 
 /// Hands the key table to the macro `$then`, one row per setting, in schema order:
 ///
@@ -201,12 +201,6 @@ macro_rules! with_settings_table {
                 title: "Event log size",
                 description: "Security events kept in the browser (100 to 10000). Default: 1000.",
                 example: "2000",
-            },
-            Locale = "locale", locale: Locale {
-                kind: Kind::Choice { values: Locale::IDS, default: Locale::Auto.id() }, enforcement: false,
-                title: "Language",
-                description: "\"auto\" (browser language, default), \"en\" or \"fr\".",
-                example: r#""auto""#,
             },
         }
     };

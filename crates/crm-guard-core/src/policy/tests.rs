@@ -45,7 +45,6 @@ fn defaults() {
     assert_eq!(s.password_mode, PasswordMode::Warn);
     assert!(s.reuse_guard && !s.phishing_guard);
     assert_eq!((s.reporting_batch_size, s.event_log_size), (50, 1000));
-    assert_eq!(s.locale, Locale::Auto);
     assert!(s.https_exception_hosts.is_empty() && s.crm_hosts.is_empty() && s.disabled_crms.is_empty());
     let e = effective(&json!({}), &json!({}));
     assert_eq!(e.settings, s);
@@ -74,7 +73,6 @@ fn example_policy_is_valid_and_not_default() {
                 | Key::LogoutOnLock
                 | Key::PhishingGuard
                 | Key::PasswordMinScore
-                | Key::Locale
                 | Key::ReportingFormat
         ) {
             assert_ne!(e.settings.get(*key), d.get(*key), "example of {key} equals the default");
@@ -99,7 +97,6 @@ fn table_per_key() {
         (Key::PhishingGuard, json!(true), Typed::Bool(true), json!(1), None),
         (Key::TrustedNetworkRequired, json!(true), Typed::Bool(true), json!("yes"), None),
         (Key::PasswordMode, json!("block"), Typed::Choice("block"), json!(1), Some(json!("Block"))),
-        (Key::Locale, json!("fr"), Typed::Choice("fr"), json!(null), Some(json!("de"))),
         (
             Key::TrustedNetworkProbeUrl,
             json!("https://probe.acme.com/x"),
@@ -283,11 +280,11 @@ fn reporting_requires_a_secret() {
 #[test]
 fn managed_overrides_and_locks() {
     let e = effective(
-        &json!({ "idleTimeoutMinutes": 60, "locale": "fr", "logoutOnLock": false }),
+        &json!({ "idleTimeoutMinutes": 60, "warningSeconds": 30, "logoutOnLock": false }),
         &json!({ "idleTimeoutMinutes": 10 }),
     );
     assert_eq!(e.settings.idle_timeout_minutes, 10);
-    assert_eq!(e.settings.locale, Locale::Fr, "unlocked user values apply");
+    assert_eq!(e.settings.warning_seconds, 30, "unlocked user values apply");
     assert!(!e.settings.logout_on_lock);
     assert_eq!(e.locked, BTreeSet::from([Key::IdleTimeoutMinutes]));
     let json = serde_json::to_value(&e).unwrap();
@@ -473,4 +470,15 @@ fn rejected_secret_is_hidden_in_errors() {
         assert!(!err.to_string().contains("short-s3cret"), "{err}");
         assert!(!serde_json::to_string(err).unwrap().contains("short-s3cret"));
     }
+}
+
+/// `locale` is retired (the interface follows the browser's language): a policy or saved options
+/// that still carry it are not in error, and it is in no schema.
+#[test]
+fn retired_locale_is_ignored_quietly() {
+    let e = effective(&json!({ "locale": "fr" }), &json!({ "locale": "de" }));
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    assert!(e.locked.is_empty());
+    assert!(Key::from_name("locale").is_none());
+    assert!(!serde_json::to_string(&e.settings).unwrap().contains("locale"));
 }

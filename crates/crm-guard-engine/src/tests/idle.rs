@@ -16,7 +16,7 @@ const SF: &str = "https://acme.my.salesforce.com/lightning/page/home";
 const ODOO: &str = "https://acme.odoo.com/web";
 const OTHER: &str = "https://example.test/";
 const WARNING_MS: u64 = 60_000;
-const LOGOUT_KINDS: [&str; 3] = ["idleLogout", "lockLogout", "forcedLogout"];
+const LOGOUT_KINDS: [&str; 4] = ["idleLogout", "lockLogout", "forcedLogout", "userLogout"];
 
 fn cookie(name: &str, domain: &str) -> Cookie {
     Cookie {
@@ -555,4 +555,42 @@ fn idle_work_does_not_wait_behind_a_tabs_work_in_flight() {
     assert!(out.iter().all(Result::is_ok), "{out:?}");
     assert_eq!(told_tabs(&b, "idleWarning"), [1, 3]);
     assert_eq!(b.badge_text(1), "badge_secure");
+}
+
+/// "Sign out of all CRMs now" (popup): the idle logout's whole path at once — logout URLs, the
+/// CRM cookies (the other site's kept), site data, both CRM tabs to the signed-out page (reason
+/// `user`) — one `userLogout` event; a running warning ends, and the next idle period counts down
+/// again. Only our extension pages may ask.
+#[test]
+fn sign_out_now_logs_out_of_every_crm_with_one_event() {
+    let b = signed_in();
+    browser_is(&b, BrowserIdleState::Idle);
+    assert_eq!(status(&b, 1)["phase"]["phase"], "warning");
+
+    // A content script, even on a CRM page, cannot sign the user out.
+    assert!(b.content(1, SF, json!({"type": "signOutAll"})).is_err());
+    assert_eq!(logouts(&b), Vec::<String>::new());
+
+    let s = b.page(json!({"type": "signOutAll"})).unwrap();
+    assert_eq!(s["phase"]["phase"], "active", "armed again: {s}");
+    assert_eq!(logouts(&b), ["userLogout"]);
+    assert_eq!(b.state.requests.borrow().len(), 2, "both logout URLs");
+    assert_eq!(cookie_names(&b), [("sid".to_owned(), "example.test".to_owned())]);
+    assert_eq!(b.state.cleared_origins.borrow().len(), 2);
+    assert!(tab_url(&b, 1).contains("signed-out.html?crm=Salesforce&reason=user&"), "{}", tab_url(&b, 1));
+    assert!(tab_url(&b, 3).contains("signed-out.html?crm=Odoo+Online&reason=user&"));
+    assert_eq!(tab_url(&b, 2), OTHER);
+    assert_eq!(told_tabs(&b, "idleCancel"), [1, 3], "the warning is dropped");
+    assert_eq!(alarm_at(&b), None);
+
+    // The old deadline does nothing; a new idle period warns and logs out again.
+    b.advance(WARNING_MS);
+    b.send(Event::Alarm { name: IDLE_ALARM.into() }).unwrap();
+    assert_eq!(logouts(&b), ["userLogout"]);
+    b.navigate(1, SF);
+    browser_is(&b, BrowserIdleState::Active);
+    browser_is(&b, BrowserIdleState::Idle);
+    ring_until(&b, announced(&b));
+    ring(&b);
+    assert_eq!(logouts(&b), ["userLogout", "idleLogout"]);
 }

@@ -375,7 +375,14 @@ fn the_settings_reply_shows_the_keys_policy_locks() {
     assert_eq!(s["settings"]["idleTimeoutMinutes"], 5);
     assert_eq!(s["errors"], json!([]));
     let schema = b.page(json!({"type": "settingsSchema"})).unwrap();
-    assert!(schema.as_array().unwrap().len() >= 20);
+    let rows = schema.as_array().unwrap();
+    assert!(rows.len() >= 20);
+    // Each row names the options page group it is shown in.
+    let group = |key: &str| rows.iter().find(|r| r["key"] == key).map(|r| r["group"].clone());
+    assert_eq!(group("idleTimeoutMinutes"), Some(json!("signOut")));
+    assert_eq!(group("tenants"), Some(json!("crms")));
+    assert_eq!(group("httpsExceptionHosts"), Some(json!("network")));
+    assert!(rows.iter().all(|r| r["group"].is_string()));
 }
 
 #[test]

@@ -17,7 +17,7 @@ pub(super) fn arb_step() -> impl Strategy<Value = Step> {
     arb_step_with(1, (15_000u64..7_200_000, 0u64..600_000).boxed())
 }
 
-/// Steps with settings changes of weight `settings_weight` (the other steps weigh 20), drawing
+/// Steps with settings changes of weight `settings_weight` (the other steps weigh 23), drawing
 /// (timeout, warning) from `limits`.
 pub(super) fn arb_step_with(
     settings_weight: u32,
@@ -33,6 +33,7 @@ pub(super) fn arb_step_with(
         1 => Just(Step::Event(IdleEvent::StayWithoutInput { state: BrowserIdleState::Locked })),
         4 => Just(Step::Event(IdleEvent::Alarm)),
         2 => Just(Step::Event(IdleEvent::Wake)),
+        1 => Just(Step::Event(IdleEvent::SignOutNow)),
         2 => Just(Step::Reconcile),
         2 => Just(Step::Restart),
         settings_weight => (limits, any::<bool>(), token).prop_map(|((t, w), l, tok)| {
@@ -107,6 +108,7 @@ pub(super) fn check_invariants(
             }
         };
         let mut forced = 0;
+        let mut by_user = 0;
         for a in &out {
             match *a {
                 Action::ShowWarning { deadline_ms } => {
@@ -126,6 +128,7 @@ pub(super) fn check_invariants(
                     );
                 }
                 Action::Logout { reason: LogoutReason::Forced, .. } => forced += 1,
+                Action::Logout { reason: LogoutReason::User, .. } => by_user += 1,
                 Action::Logout { reason, .. } => {
                     period_logouts += 1;
                     if reason == LogoutReason::Idle {
@@ -158,6 +161,12 @@ pub(super) fn check_invariants(
             }
         }
         prop_assert_eq!(forced, usize::from(expect_forced), "{:?}", out);
+        // "Sign out now" is exactly one logout, and only when asked; it leaves the machine armed.
+        let asked = matches!(step, Step::Event(IdleEvent::SignOutNow));
+        prop_assert_eq!(by_user, usize::from(asked), "{:?}", out);
+        if asked {
+            prop_assert_eq!(m.phase(), Phase::Active);
+        }
         prop_assert!(period_logouts <= 1, "more than one logout in one idle period: {out:?}");
         match m.phase() {
             Phase::Warning { deadline_ms, .. } => {
@@ -172,7 +181,11 @@ pub(super) fn check_invariants(
                 prop_assert_eq!(alarm, None);
             }
         }
-        if matches!(step, Step::Event(IdleEvent::Browser { state: BrowserIdleState::Active })) {
+        // Device input ends the idle period; so does the user's own "Sign out now" (a click).
+        if matches!(
+            step,
+            Step::Event(IdleEvent::Browser { state: BrowserIdleState::Active } | IdleEvent::SignOutNow)
+        ) {
             period_logouts = 0;
         }
         prev_now = Some(now);
