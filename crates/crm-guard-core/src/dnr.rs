@@ -43,8 +43,14 @@ pub const MAX_DYNAMIC_RULES: usize = 5000;
 /// wins over them.
 pub const UPGRADE_PRIORITY: u32 = 1;
 
-/// Every resource type the rules apply to (without `resourceTypes`, Chrome would skip `main_frame`).
-pub const RESOURCE_TYPES: [&str; 13] = [
+/// Every resource type the rules apply to (without `resourceTypes`, browsers skip `main_frame`).
+///
+/// Only the types both Chromium and Firefox accept: one value a browser does not know makes the
+/// whole rule invalid there. Firefox rejects `webtransport` (`Invalid enumeration value`): with it,
+/// Firefox skipped every rule of the static ruleset (while reporting the ruleset enabled) and
+/// refused `updateDynamicRules` (no dynamic rules), so plain-http requests reached CRM hosts.
+/// WebTransport URLs are always `https:`, so an `|http://` rule never matched them anyway.
+pub const RESOURCE_TYPES: [&str; 12] = [
     "main_frame",
     "sub_frame",
     "stylesheet",
@@ -56,7 +62,6 @@ pub const RESOURCE_TYPES: [&str; 13] = [
     "ping",
     "media",
     "websocket",
-    "webtransport",
     "other",
 ];
 
@@ -248,7 +253,7 @@ mod tests {
             let id = r["id"].as_u64().expect("integer id");
             assert!(id >= u64::from(FIRST_RULE_ID));
             assert_eq!(r["condition"]["requestDomains"].as_array().map(Vec::len), Some(1));
-            let types = if r["action"]["type"] == "block" { 1 } else { 13 };
+            let types = if r["action"]["type"] == "block" { 1 } else { 12 };
             assert_eq!(r["condition"]["resourceTypes"].as_array().map(Vec::len), Some(types));
             // Chrome rejects an empty list; it is left out instead.
             assert_ne!(r["condition"]["excludedRequestDomains"], json!([]));

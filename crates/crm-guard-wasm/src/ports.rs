@@ -16,6 +16,14 @@ use crate::{from_js, to_js};
 /// The browser this worker runs in.
 pub struct Chrome;
 
+/// Whether this is Firefox (Gecko): the one place the binding tells browsers apart, for the
+/// few calls whose shape differs (`runtime.getBrowserInfo` exists only there).
+fn gecko() -> bool {
+    let runtime = Reflect::get(&js_sys::global(), &"chrome".into())
+        .and_then(|c| Reflect::get(&c, &"runtime".into()));
+    runtime.is_ok_and(|r| r.is_object() && Reflect::has(&r, &"getBrowserInfo".into()).unwrap_or(false))
+}
+
 /// A JS error as a port error: its message when it has one.
 fn port_err(err: JsValue) -> PortError {
     let msg = Reflect::get(&err, &"message".into()).ok().and_then(|m| m.as_string());
@@ -145,10 +153,19 @@ impl SiteData for Chrome {
         settle_within(removals, within_ms).await;
     }
     async fn clear_origins(&self, origins: &[String]) -> PortResult<()> {
-        let options = js(&json!({ "origins": origins }))?;
-        let data = js(&json!({ "cacheStorage": true, "fileSystems": true, "indexedDB": true,
-            "localStorage": true, "serviceWorkers": true }))?;
-        call_p(chrome::browsing_data::remove(&options, &data)).await.map(|_| ())
+        // Firefox filters by `hostnames` (not `origins`) and knows neither `cacheStorage` nor
+        // `fileSystems`: an unknown key fails the whole call there.
+        let (options, data) = if gecko() {
+            let hosts: Vec<&str> =
+                origins.iter().map(|o| o.split("://").nth(1).unwrap_or(o).split(':').next().unwrap_or(o)).collect();
+            (json!({ "hostnames": hosts }),
+             json!({ "indexedDB": true, "localStorage": true, "serviceWorkers": true }))
+        } else {
+            (json!({ "origins": origins }),
+             json!({ "cacheStorage": true, "fileSystems": true, "indexedDB": true,
+                "localStorage": true, "serviceWorkers": true }))
+        };
+        call_p(chrome::browsing_data::remove(&js(&options)?, &js(&data)?)).await.map(|_| ())
     }
 }
 
