@@ -38,12 +38,17 @@ pub fn firefox_dir() -> PathBuf {
     dist().join("extension-firefox")
 }
 
-/// The lowest Firefox the .xpi installs on: 128 ESR (MV3 `declarativeNetRequest` with
-/// `requestDomains`, `storage.session`, `scripting`, module background scripts).
-pub const GECKO_MIN_VERSION: &str = "128.0";
+/// The lowest Firefox the .xpi installs on: 140 ESR (MV3 `declarativeNetRequest` with
+/// `requestDomains`, `storage.session`, `scripting`, module background scripts, and the
+/// `data_collection_permissions` key that web-ext lint requires).
+pub const GECKO_MIN_VERSION: &str = "140.0";
+
+/// Firefox for Android's first version with `data_collection_permissions` (see browser_manifest).
+pub const GECKO_ANDROID_MIN_VERSION: &str = "142.0";
 
 /// Keys of the root manifest.json that only Chromium reads (dropped from Firefox's manifest).
-pub const CHROMIUM_ONLY_KEYS: [&str; 4] = ["key", "minimum_chrome_version", "externally_connectable", "storage"];
+pub const CHROMIUM_ONLY_KEYS: [&str; 4] =
+    ["key", "minimum_chrome_version", "externally_connectable", "storage"];
 /// Keys of the root manifest.json that only Firefox reads (dropped from Chromium's manifest).
 pub const GECKO_ONLY_KEYS: [&str; 1] = ["browser_specific_settings"];
 
@@ -70,6 +75,11 @@ pub fn browser_manifest(source: &serde_json::Value, firefox: bool) -> Result<ser
             .and_then(|g| g.as_object_mut())
             .context("manifest has no browser_specific_settings.gecko")?;
         gecko.insert("strict_min_version".into(), GECKO_MIN_VERSION.into());
+        // Firefox for Android is not a target (no `idle` there); this only keeps the linter from
+        // reading the desktop minimum as Android's, which lacks `data_collection_permissions`.
+        let bss = obj.get_mut("browser_specific_settings").and_then(|b| b.as_object_mut());
+        bss.context("browser_specific_settings")?
+            .insert("gecko_android".into(), serde_json::json!({ "strict_min_version": GECKO_ANDROID_MIN_VERSION }));
     } else {
         background.remove("scripts");
         for key in GECKO_ONLY_KEYS {

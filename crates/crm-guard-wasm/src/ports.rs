@@ -19,8 +19,8 @@ pub struct Chrome;
 /// Whether this is Firefox (Gecko): the one place the binding tells browsers apart, for the
 /// few calls whose shape differs (`runtime.getBrowserInfo` exists only there).
 fn gecko() -> bool {
-    let runtime = Reflect::get(&js_sys::global(), &"chrome".into())
-        .and_then(|c| Reflect::get(&c, &"runtime".into()));
+    let runtime =
+        Reflect::get(&js_sys::global(), &"chrome".into()).and_then(|c| Reflect::get(&c, &"runtime".into()));
     runtime.is_ok_and(|r| r.is_object() && Reflect::has(&r, &"getBrowserInfo".into()).unwrap_or(false))
 }
 
@@ -156,14 +156,20 @@ impl SiteData for Chrome {
         // Firefox filters by `hostnames` (not `origins`) and knows neither `cacheStorage` nor
         // `fileSystems`: an unknown key fails the whole call there.
         let (options, data) = if gecko() {
-            let hosts: Vec<&str> =
-                origins.iter().map(|o| o.split("://").nth(1).unwrap_or(o).split(':').next().unwrap_or(o)).collect();
-            (json!({ "hostnames": hosts }),
-             json!({ "indexedDB": true, "localStorage": true, "serviceWorkers": true }))
+            let hosts: Vec<&str> = origins
+                .iter()
+                .map(|o| o.split("://").nth(1).unwrap_or(o).split(':').next().unwrap_or(o))
+                .collect();
+            (
+                json!({ "hostnames": hosts }),
+                json!({ "indexedDB": true, "localStorage": true, "serviceWorkers": true }),
+            )
         } else {
-            (json!({ "origins": origins }),
-             json!({ "cacheStorage": true, "fileSystems": true, "indexedDB": true,
-                "localStorage": true, "serviceWorkers": true }))
+            (
+                json!({ "origins": origins }),
+                json!({ "cacheStorage": true, "fileSystems": true, "indexedDB": true,
+                "localStorage": true, "serviceWorkers": true }),
+            )
         };
         call_p(chrome::browsing_data::remove(&js(&options)?, &js(&data)?)).await.map(|_| ())
     }
