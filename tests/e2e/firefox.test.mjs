@@ -35,10 +35,23 @@ describe('Firefox ESR, force-installed by policy', () => {
   });
   after(async () => {
     clearInterval(keepAwake);
+    // The browser console (extension errors included) when asked for, or when a test failed.
+    if (ff && (process.env.CRM_GUARD_DEBUG || failed)) {
+      for (const line of await ff.consoleMessages().catch((e) => [`(console unreadable: ${e})`])) console.log('[firefox]', line);
+    }
     await ff?.close();
   });
+  let failed = false;
+  const t = (name, fn) => test(name, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
+  });
 
-  test('installed by policy: the WASM background answers, static and dynamic upgrade rules are in force', async () => {
+  t('installed by policy: the WASM background answers, static and dynamic upgrade rules are in force', async () => {
     const addon = await ff.waitForAddon();
     assert.equal(addon.locked, true, 'a force-installed extension cannot be removed');
     const state = await ff.ext(async () => ({
@@ -53,18 +66,17 @@ describe('Firefox ESR, force-installed by policy', () => {
       .some((r) => r.condition.requestDomains?.includes('crm.acme.test')))), 'dynamic rule for crm.acme.test');
   });
 
-  test('badge on a CRM tab, none elsewhere', async () => {
+  t('badge on a CRM tab, none elsewhere', async () => {
     const { handle, tabId } = await ff.openTab(`${SF}/`);
     const badge = await ff.waitForBadge(tabId, (b) => b.text === 'OK', 'OK badge');
     assert.match(badge.title, /Salesforce/);
-    const other = await ff.openTab('https://example.test/');
-    await poll(async () => (await ff.message({ type: 'verdict', tabId: other.tabId })) !== undefined, 'verdict answered');
-    assert.equal((await ff.badge(other.tabId)).text, '');
-    await ff.closeTab(other.handle);
+    // The same tab leaves the CRM: its badge goes (a change the engine made, not a badge never set).
+    await ff.driver.get('https://example.test/');
+    await ff.waitForBadge(tabId, (b) => b.text === '', 'no badge off the CRM');
     await ff.closeTab(handle);
   });
 
-  test('HTTPS upgrade: zero plaintext requests reach a CRM host (catalog and self-hosted)', async () => {
+  t('HTTPS upgrade: zero plaintext requests reach a CRM host (catalog and self-hosted)', async () => {
     for (const host of [HTTP_CRM_HOST, 'crm.acme.test']) {
       ff.testbed.clear();
       const { handle } = await ff.openTab(`http://${host}/`);
@@ -79,13 +91,13 @@ describe('Firefox ESR, force-installed by policy', () => {
     }
   });
 
-  test('a lookalike host is at risk', async () => {
+  t('a lookalike host is at risk', async () => {
     const { handle, tabId } = await ff.openTab('https://acme.salesforce-login.com/secret/path?q=1');
     await ff.waitForBadge(tabId, (b) => b.text === '!!', 'at-risk badge');
     await ff.closeTab(handle);
   });
 
-  test('password meter in a closed shadow root on a strict-CSP CRM page', async () => {
+  t('password meter in a closed shadow root on a strict-CSP CRM page', async () => {
     const { handle } = await ff.openTab(`${SF}/signup`);
     const csp = ff.testbed.find({ host: 'acme.my.salesforce.com', pathPrefix: '/signup' });
     assert.ok(csp.length > 0);
@@ -106,7 +118,7 @@ describe('Firefox ESR, force-installed by policy', () => {
     await ff.closeTab(handle);
   });
 
-  test('policy values reach the extension and are shown locked', async () => {
+  t('policy values reach the extension and are shown locked', async () => {
     const s = await ff.message({ type: 'settings' });
     assert.equal(s.settings.idleTimeoutMinutes, 1);
     assert.equal(s.settings.warningSeconds, 10);
@@ -123,7 +135,7 @@ describe('Firefox ESR, force-installed by policy', () => {
     await ff.closeTab(page);
   });
 
-  test('idle logout (Xvfb): logout URL called, the CRM cookie gone, the other site\'s kept', async () => {
+  t('idle logout (Xvfb): logout URL called, the CRM cookie gone, the other site\'s kept', async () => {
     const other = await ff.openTab('https://example.test/');
     const keep = async () => (await ff.driver.manage().getCookies()).some((c) => c.name === 'keep');
     assert.ok(await keep(), 'example.test set its cookie');

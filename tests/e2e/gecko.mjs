@@ -201,6 +201,14 @@ function session({ driver, testbed, work }) {
       }
     },
 
+    /** The browser console's messages that concern the extension (errors and warnings of its pages). */
+    async consoleMessages() {
+      return this.chrome(() => Services.console.getMessageArray()
+        .map((m) => (m instanceof Ci.nsIScriptError ? `${m.errorMessage} (${m.sourceName}:${m.lineNumber})` : m.message))
+        .filter((m) => /moz-extension|crm-guard|declarativeNetRequest|webRequest|browsingData/i.test(m))
+        .slice(-80));
+    },
+
     /** A message to the background as one of our extension pages. */
     async message(msg) {
       return this.ext((m) => chrome.runtime.sendMessage(m), msg);
