@@ -78,8 +78,10 @@ pub fn browser_manifest(source: &serde_json::Value, firefox: bool) -> Result<ser
         // Firefox for Android is not a target (no `idle` there); this only keeps the linter from
         // reading the desktop minimum as Android's, which lacks `data_collection_permissions`.
         let bss = obj.get_mut("browser_specific_settings").and_then(|b| b.as_object_mut());
-        bss.context("browser_specific_settings")?
-            .insert("gecko_android".into(), serde_json::json!({ "strict_min_version": GECKO_ANDROID_MIN_VERSION }));
+        bss.context("browser_specific_settings")?.insert(
+            "gecko_android".into(),
+            serde_json::json!({ "strict_min_version": GECKO_ANDROID_MIN_VERSION }),
+        );
     } else {
         background.remove("scripts");
         for key in GECKO_ONLY_KEYS {
@@ -167,6 +169,10 @@ pub fn extension(variant: Variant) -> Result<()> {
         copy_dir(&out, &ff)?;
         let gecko = browser_manifest(&manifest()?, true)?;
         std::fs::write(ff.join("manifest.json"), serde_json::to_string_pretty(&gecko)?)?;
+        let rules: Vec<serde_json::Value> =
+            serde_json::from_str(&std::fs::read_to_string(ff.join(STATIC_RULES))?)?;
+        let rules: Vec<_> = rules.iter().map(gecko_rule).collect();
+        std::fs::write(ff.join(STATIC_RULES), serde_json::to_string_pretty(&rules)?)?;
         pack_zip(&ff, &xpi_path()?)?;
         eprintln!("built {}, {} and {}", out.display(), zip_path()?.display(), xpi_path()?.display());
     } else {
@@ -188,6 +194,22 @@ fn write_static_rules(out: &Path) -> Result<()> {
     std::fs::create_dir_all(path.parent().context("rules dir")?)?;
     std::fs::write(&path, serde_json::to_string_pretty(&rules)?)?;
     Ok(())
+}
+
+/// A rule as Firefox takes it: its finer resource types beside the shared ones they belong to
+/// (`protocol::names::GECKO_RESOURCE_TYPES`; the binding does the same to dynamic rules).
+pub fn gecko_rule(rule: &serde_json::Value) -> serde_json::Value {
+    use crm_guard_engine::protocol::names::GECKO_RESOURCE_TYPES;
+    let mut rule = rule.clone();
+    if let Some(types) = rule["condition"]["resourceTypes"].as_array_mut() {
+        let extra: Vec<serde_json::Value> = GECKO_RESOURCE_TYPES
+            .iter()
+            .filter(|(shared, _)| types.iter().any(|t| t == shared))
+            .flat_map(|(_, finer)| finer.iter().map(|f| serde_json::Value::from(*f)))
+            .collect();
+        types.extend(extra);
+    }
+    rule
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {

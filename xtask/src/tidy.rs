@@ -336,4 +336,22 @@ fn dnr_resource_types_known_to_both_browsers() {
             "resource type `{t}` is not known to both browsers"
         );
     }
+    // Firefox's finer types: known to Firefox, not to Chromium, under a shared type, and together
+    // with the shared ones every type Firefox has (no kind of request left out there).
+    let mut covered: Vec<&str> = crm_guard_core::dnr::RESOURCE_TYPES.to_vec();
+    for (shared, finer) in crm_guard_engine::protocol::names::GECKO_RESOURCE_TYPES {
+        assert!(crm_guard_core::dnr::RESOURCE_TYPES.contains(&shared));
+        for f in finer {
+            assert!(FIREFOX.contains(f) && !CHROMIUM.contains(f), "`{f}`");
+            covered.push(f);
+        }
+    }
+    for t in FIREFOX {
+        assert!(covered.contains(&t), "Firefox resource type `{t}` is upgraded by no rule");
+    }
+    let rule = serde_json::json!({ "condition": { "resourceTypes": ["image", "websocket"] } });
+    assert_eq!(
+        crate::build::gecko_rule(&rule)["condition"]["resourceTypes"],
+        serde_json::json!(["image", "websocket", "imageset"])
+    );
 }

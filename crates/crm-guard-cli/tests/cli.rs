@@ -65,10 +65,21 @@ fn every_template_passes_check() {
 fn firefox_template_force_installs_and_carries_settings() {
     let dir = scratch("firefox-template");
     let out = dir.to_string_lossy().into_owned();
-    let settings = write(&dir, "settings.json", r#"{"idleTimeoutMinutes": 1, "crmHosts": ["crm.acme.test"]}"#);
+    let settings =
+        write(&dir, "settings.json", r#"{"idleTimeoutMinutes": 1, "crmHosts": ["crm.acme.test"]}"#);
     let o = run(&[
-        "policy", "template", "--for", "firefox", "--settings", &settings, "--xpi-url",
-        "file:///opt/crm-guard.xpi", "--ca-cert", "/etc/ssl/acme-ca.pem", "--out", &out,
+        "policy",
+        "template",
+        "--for",
+        "firefox",
+        "--settings",
+        &settings,
+        "--xpi-url",
+        "file:///opt/crm-guard.xpi",
+        "--ca-cert",
+        "/etc/ssl/acme-ca.pem",
+        "--out",
+        &out,
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value =

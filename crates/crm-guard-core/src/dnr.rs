@@ -50,7 +50,7 @@ pub const UPGRADE_PRIORITY: u32 = 1;
 /// Firefox skipped every rule of the static ruleset (while reporting the ruleset enabled) and
 /// refused `updateDynamicRules` (no dynamic rules), so plain-http requests reached CRM hosts.
 /// WebTransport URLs are always `https:`, so an `|http://` rule never matched them anyway.
-pub const RESOURCE_TYPES: [&str; 12] = [
+pub const RESOURCE_TYPES: [&str; 13] = [
     "main_frame",
     "sub_frame",
     "stylesheet",
@@ -60,6 +60,7 @@ pub const RESOURCE_TYPES: [&str; 12] = [
     "object",
     "xmlhttprequest",
     "ping",
+    "csp_report",
     "media",
     "websocket",
     "other",
@@ -253,7 +254,7 @@ mod tests {
             let id = r["id"].as_u64().expect("integer id");
             assert!(id >= u64::from(FIRST_RULE_ID));
             assert_eq!(r["condition"]["requestDomains"].as_array().map(Vec::len), Some(1));
-            let types = if r["action"]["type"] == "block" { 1 } else { 12 };
+            let types = if r["action"]["type"] == "block" { 1 } else { 13 };
             assert_eq!(r["condition"]["resourceTypes"].as_array().map(Vec::len), Some(types));
             // Chrome rejects an empty list; it is left out instead.
             assert_ne!(r["condition"]["excludedRequestDomains"], json!([]));
