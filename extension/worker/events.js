@@ -34,15 +34,17 @@ chrome.webNavigation.onReferenceFragmentUpdated.addListener(updated);
 chrome.webNavigation.onErrorOccurred.addListener((d) => {
   if (main(d)) handle({ type: 'navigationFailed', tabId: d.tabId, url: d.url, error: String(d.error ?? '') });
 });
-// Main documents of CRM hosts (host permissions limit what arrives). `extraHeaders` makes
-// Set-Cookie visible; values go to the core and only cookie names come back.
+// Main documents of CRM hosts (host permissions limit what arrives). Chromium needs `extraHeaders`
+// to show Set-Cookie (Firefox shows it and rejects the value); values go to the core and only
+// cookie names come back.
+const extra = chrome.webRequest.OnHeadersReceivedOptions?.EXTRA_HEADERS ? ['extraHeaders'] : [];
 chrome.webRequest.onHeadersReceived.addListener(
   (d) => {
     if (d.tabId < 0) return;
     handle({ type: 'headersReceived', tabId: d.tabId, requestId: String(d.requestId), url: d.url, status: d.statusCode, headers: d.responseHeaders ?? [] });
   },
   { urls: ['http://*/*', 'https://*/*'], types: ['main_frame'] },
-  ['responseHeaders', 'extraHeaders'],
+  ['responseHeaders', ...extra],
 );
 chrome.tabs.onRemoved.addListener((tabId) => handle({ type: 'tabRemoved', tabId }));
 

@@ -2,7 +2,7 @@
 //
 // Chromium keeps the real host names; `--host-resolver-rules` sends port 443 of every host to our HTTPS
 // server and port 80 to our HTTP server, and `--ignore-certificate-errors-spki-list` trusts the *pinned*
-// self-signed certificate only. `badcert.acme.test` is served with a second, unpinned certificate (a real
+// certificate only (Firefox: `network.dns.localDomains` and real ports, and the CA that signed it). `badcert.acme.test` is served with a second, unpinned certificate (a real
 // ERR_CERT_AUTHORITY_INVALID); `notls.acme.test` fails the TLS handshake.
 //
 // Library: `const tb = await startTestbed(); ... await tb.close();`
@@ -98,6 +98,42 @@ async function opensslSelfSigned(dir, name, cn, sans) {
   return { key: await fs.readFile(key, 'utf8'), cert: await fs.readFile(crt, 'utf8') };
 }
 
+/** A CA (for browsers that trust a CA, as Firefox does through policy `Certificates.Install`) and
+ * a leaf it signs for `sans`. Chromium pins the leaf's key instead (spki), so both work. */
+async function opensslCaSigned(dir, name, cn, sans) {
+  const caKey = path.join(dir, `${name}-ca.key`);
+  const caCrt = path.join(dir, `${name}-ca.crt`);
+  await execFileP('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', caKey, '-out', caCrt, '-days', '30', '-subj', `/CN=${cn} CA`,
+    '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0',
+    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  const key = path.join(dir, `${name}.key`);
+  const csr = path.join(dir, `${name}.csr`);
+  const crt = path.join(dir, `${name}.crt`);
+  const ext = path.join(dir, `${name}.ext`);
+  await execFileP('openssl', [
+    'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`,
+  ]);
+  await fs.writeFile(ext, [
+    `subjectAltName=${sans.map((s) => `DNS:${s}`).join(',')}`,
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature',
+    'extendedKeyUsage=serverAuth',
+  ].join('\n'));
+  await execFileP('openssl', [
+    'x509', '-req', '-in', csr, '-CA', caCrt, '-CAkey', caKey, '-CAcreateserial', '-out', crt,
+    '-days', '30', '-extfile', ext,
+  ]);
+  return {
+    key: await fs.readFile(key, 'utf8'),
+    cert: await fs.readFile(crt, 'utf8'),
+    ca: await fs.readFile(caCrt, 'utf8'),
+  };
+}
+
 /** base64(sha256(DER SubjectPublicKeyInfo)) — the value Chromium's --ignore-certificate-errors-spki-list wants. */
 export function spkiHash(certPem) {
   const der = new crypto.X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
@@ -109,11 +145,11 @@ export function certificates() {
   certsPromise ??= (async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crm-guard-certs-'));
     try {
-      const pinned = await opensslSelfSigned(dir, 'pinned', 'CRM Guard testbed', CERT_NAMES);
+      const { ca, ...pinned } = await opensslCaSigned(dir, 'pinned', 'CRM Guard testbed', CERT_NAMES);
       const unpinned = await opensslSelfSigned(dir, 'unpinned', 'CRM Guard testbed (unpinned)', [
         'badcert.acme.test',
       ]);
-      return { pinned, unpinned, spki: spkiHash(pinned.cert) };
+      return { pinned, unpinned, ca, spki: spkiHash(pinned.cert) };
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
@@ -455,6 +491,8 @@ export async function startTestbed(opts = {}) {
     httpPort,
     spki: certs.spki,
     pinnedCertPem: certs.pinned.cert,
+    /** The CA that signed the pinned certificate (Firefox trusts it through policy). */
+    caCertPem: certs.ca,
     unpinnedCertPem: certs.unpinned.cert,
     hosts: Object.keys(HOSTS),
     /** Every request seen: `{ scheme, host, method, path, headers, body, time }`. */

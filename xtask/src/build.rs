@@ -27,6 +27,70 @@ pub fn zip_path() -> Result<PathBuf> {
     Ok(dist().join(format!("crm-guard-{version}.zip")))
 }
 
+/// `dist/crm-guard-<version>.xpi`: the Firefox package of the shipped build.
+pub fn xpi_path() -> Result<PathBuf> {
+    let version = manifest()?["version"].as_str().context("manifest has no version")?.to_owned();
+    Ok(dist().join(format!("crm-guard-{version}.xpi")))
+}
+
+/// `dist/extension-firefox/`: the shipped build with Firefox's manifest (what the .xpi holds).
+pub fn firefox_dir() -> PathBuf {
+    dist().join("extension-firefox")
+}
+
+/// The lowest Firefox the .xpi installs on: 140 ESR (MV3 `declarativeNetRequest` with
+/// `requestDomains`, `storage.session`, `scripting`, module background scripts, and the
+/// `data_collection_permissions` key that web-ext lint requires).
+pub const GECKO_MIN_VERSION: &str = "140.0";
+
+/// Firefox for Android's first version with `data_collection_permissions` (see browser_manifest).
+pub const GECKO_ANDROID_MIN_VERSION: &str = "142.0";
+
+/// Keys of the root manifest.json that only Chromium reads (dropped from Firefox's manifest).
+pub const CHROMIUM_ONLY_KEYS: [&str; 4] =
+    ["key", "minimum_chrome_version", "externally_connectable", "storage"];
+/// Keys of the root manifest.json that only Firefox reads (dropped from Chromium's manifest).
+pub const GECKO_ONLY_KEYS: [&str; 1] = ["browser_specific_settings"];
+
+/// One source, two manifests. manifest.json holds both browsers' keys; each build drops the
+/// other browser's (tidy `manifests_in_step` checks every other key is the same in both):
+/// - Chromium: `background.service_worker`; no `browser_specific_settings`.
+/// - Firefox: `background.scripts` (a module event page: Firefox has no extension service
+///   worker); `gecko.id` (the stable id policies name) and `strict_min_version`; no `key`, no
+///   `minimum_chrome_version`, no `externally_connectable` (Firefox lets no other extension
+///   message us anyway), no `storage.managed_schema` (Firefox takes managed values from
+///   `policies.json` `3rdparty.Extensions` without a schema).
+pub fn browser_manifest(source: &serde_json::Value, firefox: bool) -> Result<serde_json::Value> {
+    let mut m = source.clone();
+    let obj = m.as_object_mut().context("manifest is not an object")?;
+    let background = obj.get_mut("background").and_then(|b| b.as_object_mut()).context("no background")?;
+    if firefox {
+        background.remove("service_worker");
+        for key in CHROMIUM_ONLY_KEYS {
+            obj.remove(key);
+        }
+        let gecko = obj
+            .get_mut("browser_specific_settings")
+            .and_then(|b| b.get_mut("gecko"))
+            .and_then(|g| g.as_object_mut())
+            .context("manifest has no browser_specific_settings.gecko")?;
+        gecko.insert("strict_min_version".into(), GECKO_MIN_VERSION.into());
+        // Firefox for Android is not a target (no `idle` there); this only keeps the linter from
+        // reading the desktop minimum as Android's, which lacks `data_collection_permissions`.
+        let bss = obj.get_mut("browser_specific_settings").and_then(|b| b.as_object_mut());
+        bss.context("browser_specific_settings")?.insert(
+            "gecko_android".into(),
+            serde_json::json!({ "strict_min_version": GECKO_ANDROID_MIN_VERSION }),
+        );
+    } else {
+        background.remove("scripts");
+        for key in GECKO_ONLY_KEYS {
+            obj.remove(key);
+        }
+    }
+    Ok(m)
+}
+
 /// Which build of the extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
@@ -85,7 +149,8 @@ pub fn extension(variant: Variant) -> Result<()> {
     copy_dir(&root.join("extension"), &out)?;
     // Fresh from the Rust this build was compiled from (tidy keeps the committed copy current).
     std::fs::write(out.join("generated/protocol.js"), crate::codegen::protocol_js())?;
-    std::fs::copy(root.join("manifest.json"), out.join("manifest.json"))?;
+    let chromium = browser_manifest(&manifest()?, false)?;
+    std::fs::write(out.join("manifest.json"), serde_json::to_string_pretty(&chromium)?)?;
     write_static_rules(&out)?;
     let wasm_dir = out.join("wasm");
     std::fs::create_dir_all(&wasm_dir)?;
@@ -96,7 +161,20 @@ pub fn extension(variant: Variant) -> Result<()> {
         let glue = std::fs::read_to_string(wasm_dir.join(format!("{WASM_FILE}.js")))?;
         anyhow::ensure!(!glue.contains("debugPanic"), "the shipped build has test hooks");
         pack_zip(&out, &zip_path()?)?;
-        eprintln!("built {} and {}", out.display(), zip_path()?.display());
+        // Firefox: the same files and WASM, Firefox's manifest.
+        let ff = firefox_dir();
+        if ff.exists() {
+            std::fs::remove_dir_all(&ff).with_context(|| format!("cleaning {}", ff.display()))?;
+        }
+        copy_dir(&out, &ff)?;
+        let gecko = browser_manifest(&manifest()?, true)?;
+        std::fs::write(ff.join("manifest.json"), serde_json::to_string_pretty(&gecko)?)?;
+        let rules: Vec<serde_json::Value> =
+            serde_json::from_str(&std::fs::read_to_string(ff.join(STATIC_RULES))?)?;
+        let rules: Vec<_> = rules.iter().map(gecko_rule).collect();
+        std::fs::write(ff.join(STATIC_RULES), serde_json::to_string_pretty(&rules)?)?;
+        pack_zip(&ff, &xpi_path()?)?;
+        eprintln!("built {}, {} and {}", out.display(), zip_path()?.display(), xpi_path()?.display());
     } else {
         eprintln!("built {}", out.display());
     }
@@ -116,6 +194,22 @@ fn write_static_rules(out: &Path) -> Result<()> {
     std::fs::create_dir_all(path.parent().context("rules dir")?)?;
     std::fs::write(&path, serde_json::to_string_pretty(&rules)?)?;
     Ok(())
+}
+
+/// A rule as Firefox takes it: its finer resource types beside the shared ones they belong to
+/// (`protocol::names::GECKO_RESOURCE_TYPES`; the binding does the same to dynamic rules).
+pub fn gecko_rule(rule: &serde_json::Value) -> serde_json::Value {
+    use crm_guard_engine::protocol::names::GECKO_RESOURCE_TYPES;
+    let mut rule = rule.clone();
+    if let Some(types) = rule["condition"]["resourceTypes"].as_array_mut() {
+        let extra: Vec<serde_json::Value> = GECKO_RESOURCE_TYPES
+            .iter()
+            .filter(|(shared, _)| types.iter().any(|t| t == shared))
+            .flat_map(|(_, finer)| finer.iter().map(|f| serde_json::Value::from(*f)))
+            .collect();
+        types.extend(extra);
+    }
+    rule
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {

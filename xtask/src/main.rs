@@ -118,17 +118,50 @@ fn test(rest: &[String]) -> Result<()> {
         ])
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
         .current_dir(root()))?;
-    // 3. The shipped artefact (checked free of test hooks), the e2e suite's, then the real browser.
+    // 3. The shipped artefacts (checked free of test hooks; the .xpi linted), the e2e suite's,
+    //    then the real browsers: Chromium (the diagnostics build), Firefox (the shipped .xpi,
+    //    force-installed by the CLI's policies.json: e2e/firefox.test.mjs).
     build::extension(Variant::Shipped)?;
+    lint_xpi()?;
     build::extension(Variant::Diagnostics)?;
-    let mut args = vec!["--test", "--test-concurrency=1", "--test-reporter=spec"];
     let files: Vec<String> = if rest.is_empty() {
         e2e_files()?
     } else {
         rest.iter().map(|f| format!("e2e/{}", f.trim_start_matches("e2e/"))).collect()
     };
+    if files.iter().any(|f| f.ends_with(FIREFOX_SUITE)) {
+        setup::ensure_firefox()?;
+        run(Command::new("cargo").args(["build", "-q", "-p", "crm-guard-cli"]).current_dir(root()))?;
+    }
+    let mut args = vec!["--test", "--test-concurrency=1", "--test-reporter=spec"];
     args.extend(files.iter().map(String::as_str));
-    run(&mut node_in_tests(&args, true))
+    let target_dir =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    run(node_in_tests(&args, true)
+        .env("CRM_GUARD_CLI", target_dir.join("debug/crm-guard"))
+        .env("CRM_GUARD_GECKODRIVER", setup::geckodriver()))
+}
+
+/// The Firefox suite (one browser session): run only when listed, or with the whole suite.
+const FIREFOX_SUITE: &str = "firefox.test.mjs";
+
+/// `web-ext lint` on the .xpi (npm web-ext, offline): no errors, no warnings. Notices pass.
+fn lint_xpi() -> Result<()> {
+    let web_ext = root().join("tests/node_modules/.bin/web-ext");
+    let out = Command::new(&web_ext)
+        .args(["lint", "--output=json", "--source-dir"])
+        .arg(build::firefox_dir())
+        .output()
+        .with_context(|| format!("could not start {}", web_ext.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let report: serde_json::Value = serde_json::from_str(text.trim())
+        .with_context(|| format!("web-ext lint printed no JSON report: {text}"))?;
+    let count = |k: &str| report[k].as_array().map_or(0, Vec::len);
+    if report["summary"].is_null() || count("errors") + count("warnings") > 0 {
+        bail!("web-ext lint on {}: {}", build::xpi_path()?.display(), serde_json::to_string_pretty(&report)?);
+    }
+    eprintln!("web-ext lint: 0 errors, 0 warnings ({} notices)", count("notices"));
+    Ok(())
 }
 
 fn e2e_files() -> Result<Vec<String>> {

@@ -21,6 +21,26 @@ pub fn ensure_all() -> Result<()> {
     ensure_chromium()
 }
 
+/// The Firefox suite's: Debian's firefox-esr (apt) and geckodriver (built from crates.io).
+pub fn ensure_firefox() -> Result<()> {
+    apt_install(&[("/usr/bin/firefox-esr", "firefox-esr")])?;
+    if output(Command::new(geckodriver()).arg("--version")).is_none() {
+        run(Command::new("cargo").args(["install", "geckodriver"]))?;
+    }
+    Ok(())
+}
+
+/// `geckodriver` as `cargo install` puts it (`$CARGO_HOME/bin`), else from PATH.
+pub fn geckodriver() -> std::path::PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    match home.map(|h| h.join("bin/geckodriver")) {
+        Some(p) if p.exists() => p,
+        _ => "geckodriver".into(),
+    }
+}
+
 fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
@@ -84,8 +104,13 @@ pub const APT_PACKAGES: [(&str, &str); 4] = [
 ];
 
 fn ensure_chromium() -> Result<()> {
+    apt_install(&APT_PACKAGES)
+}
+
+/// Installs the packages whose file is missing (apt, as root).
+fn apt_install(wanted: &[(&str, &str)]) -> Result<()> {
     let missing: Vec<&str> =
-        APT_PACKAGES.into_iter().filter(|(path, _)| !Path::new(path).exists()).map(|(_, pkg)| pkg).collect();
+        wanted.iter().copied().filter(|(path, _)| !Path::new(path).exists()).map(|(_, pkg)| pkg).collect();
     if missing.is_empty() {
         return Ok(());
     }

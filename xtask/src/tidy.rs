@@ -349,8 +349,12 @@ fn js_message_types_are_the_protocols() {
 #[test]
 fn every_template_names_every_key() {
     for target in crm_guard_cli::templates::Target::ALL {
-        let files = crm_guard_cli::templates::render(target)
-            .unwrap_or_else(|e| panic!("{target:?} does not render: {e:#}"));
+        let files = crm_guard_cli::templates::render(
+            target,
+            &crm_guard_core::policy::example_policy(),
+            &crm_guard_cli::templates::Firefox::default(),
+        )
+        .unwrap_or_else(|e| panic!("{target:?} does not render: {e:#}"));
         assert!(!files.is_empty(), "{target:?} writes nothing");
         for (name, contents) in files {
             let text = String::from_utf8(contents).unwrap();
@@ -359,4 +363,134 @@ fn every_template_names_every_key() {
             }
         }
     }
+}
+
+/// One manifest.json, two browsers (`build::browser_manifest`): every key is classified (shared,
+/// Chromium-only or Firefox-only), both backgrounds name the same entry file, and what each
+/// browser gets is the same extension — permissions, hosts, content scripts, rules, pages.
+#[test]
+fn manifests_in_step() {
+    use crate::build::{browser_manifest, CHROMIUM_ONLY_KEYS, GECKO_ONLY_KEYS};
+    let source = crate::build::manifest().unwrap();
+    let chromium = browser_manifest(&source, false).unwrap();
+    let firefox = browser_manifest(&source, true).unwrap();
+    const SHARED: [&str; 15] = [
+        "manifest_version",
+        "name",
+        "short_name",
+        "description",
+        "version",
+        "default_locale",
+        "icons",
+        "action",
+        "background",
+        "options_ui",
+        "permissions",
+        "host_permissions",
+        "optional_host_permissions",
+        "content_scripts",
+        "content_security_policy",
+    ];
+    const SHARED_TOO: [&str; 2] = ["declarative_net_request", "optional_permissions"];
+    for key in source.as_object().unwrap().keys() {
+        let k = key.as_str();
+        assert!(
+            SHARED.contains(&k)
+                || SHARED_TOO.contains(&k)
+                || CHROMIUM_ONLY_KEYS.contains(&k)
+                || GECKO_ONLY_KEYS.contains(&k),
+            "manifest key `{k}` is not classified: add it to tidy's shared keys or build's *_ONLY_KEYS"
+        );
+    }
+    for k in SHARED.iter().chain(&SHARED_TOO).filter(|k| **k != "background") {
+        assert_eq!(chromium[k], firefox[k], "`{k}` differs between the two manifests");
+        assert_eq!(chromium[k], source[k], "`{k}` changed in the Chromium manifest");
+    }
+    let entry = source["background"]["service_worker"].as_str().unwrap();
+    assert_eq!(
+        source["background"]["scripts"],
+        serde_json::json!([entry]),
+        "background.scripts = [service_worker]"
+    );
+    assert_eq!(chromium["background"], serde_json::json!({ "service_worker": entry, "type": "module" }));
+    assert_eq!(firefox["background"], serde_json::json!({ "scripts": [entry], "type": "module" }));
+    for k in CHROMIUM_ONLY_KEYS {
+        assert!(firefox.get(k).is_none(), "Chromium-only `{k}` in the Firefox manifest");
+    }
+    for k in GECKO_ONLY_KEYS {
+        assert!(chromium.get(k).is_none(), "Firefox-only `{k}` in the Chromium manifest");
+    }
+    let gecko = &firefox["browser_specific_settings"]["gecko"];
+    assert_eq!(gecko["id"], crm_guard_core::policy::FIREFOX_ID, "the id Firefox policies name");
+    assert_eq!(gecko["strict_min_version"], crate::build::GECKO_MIN_VERSION);
+}
+
+/// The DNR rules use only resource types both browsers accept (one unknown value and Firefox
+/// drops the whole rule — the static ruleset silently, `updateDynamicRules` with an error).
+#[test]
+fn dnr_resource_types_known_to_both_browsers() {
+    const FIREFOX: [&str; 21] = [
+        "main_frame",
+        "sub_frame",
+        "stylesheet",
+        "script",
+        "image",
+        "object",
+        "object_subrequest",
+        "xmlhttprequest",
+        "xslt",
+        "ping",
+        "beacon",
+        "xml_dtd",
+        "font",
+        "media",
+        "websocket",
+        "csp_report",
+        "imageset",
+        "web_manifest",
+        "speculative",
+        "json",
+        "other",
+    ];
+    const CHROMIUM: [&str; 15] = [
+        "main_frame",
+        "sub_frame",
+        "stylesheet",
+        "script",
+        "image",
+        "font",
+        "object",
+        "xmlhttprequest",
+        "ping",
+        "csp_report",
+        "media",
+        "websocket",
+        "webtransport",
+        "webbundle",
+        "other",
+    ];
+    for t in crm_guard_core::dnr::RESOURCE_TYPES {
+        assert!(
+            FIREFOX.contains(&t) && CHROMIUM.contains(&t),
+            "resource type `{t}` is not known to both browsers"
+        );
+    }
+    // Firefox's finer types: known to Firefox, not to Chromium, under a shared type, and together
+    // with the shared ones every type Firefox has (no kind of request left out there).
+    let mut covered: Vec<&str> = crm_guard_core::dnr::RESOURCE_TYPES.to_vec();
+    for (shared, finer) in crm_guard_engine::protocol::names::GECKO_RESOURCE_TYPES {
+        assert!(crm_guard_core::dnr::RESOURCE_TYPES.contains(&shared));
+        for f in finer {
+            assert!(FIREFOX.contains(f) && !CHROMIUM.contains(f), "`{f}`");
+            covered.push(f);
+        }
+    }
+    for t in FIREFOX {
+        assert!(covered.contains(&t), "Firefox resource type `{t}` is upgraded by no rule");
+    }
+    let rule = serde_json::json!({ "condition": { "resourceTypes": ["image", "websocket"] } });
+    assert_eq!(
+        crate::build::gecko_rule(&rule)["condition"]["resourceTypes"],
+        serde_json::json!(["image", "websocket", "imageset"])
+    );
 }

@@ -64,6 +64,18 @@ enum PolicyCommand {
         /// Directory to write into (default: the current directory).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Take the settings from this policy file (any format `policy check` reads) instead of
+        /// the example values; refused when `policy check` would report an error.
+        #[arg(long, value_name = "FILE")]
+        settings: Option<PathBuf>,
+        /// Firefox: where browsers download the .xpi that `ExtensionSettings` force-installs
+        /// (https:// on your intranet, or file://).
+        #[arg(long, value_name = "URL")]
+        xpi_url: Option<String>,
+        /// Firefox: a CA certificate (PEM) for `Certificates.Install` (e.g. a self-hosted CRM's
+        /// internal CA), named by its path on the target machines.
+        #[arg(long, value_name = "PATH")]
+        ca_cert: Option<String>,
     },
 }
 
@@ -86,7 +98,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Policy(PolicyCommand::Check { file, json }) => check(&file, json),
-        Command::Policy(PolicyCommand::Template { target, out }) => template(target, out),
+        Command::Policy(PolicyCommand::Template { target, out, settings, xpi_url, ca_cert }) => {
+            template(target, out, settings, templates::Firefox { xpi_url, ca_cert })
+        }
         Command::Catalog { json } => catalog(json),
         Command::Score { password, stdin, user_inputs, json } => score(password, stdin, &user_inputs, json),
     };
@@ -164,9 +178,30 @@ fn check_template(file: &std::path::Path, ext: &str, as_json: bool) -> Result<Ex
     Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn template(target: templates::Target, out: Option<PathBuf>) -> Result<ExitCode> {
+fn template(
+    target: templates::Target,
+    out: Option<PathBuf>,
+    settings: Option<PathBuf>,
+    firefox: templates::Firefox,
+) -> Result<ExitCode> {
+    if target != templates::Target::Firefox && (firefox.xpi_url.is_some() || firefox.ca_cert.is_some()) {
+        anyhow::bail!("--xpi-url and --ca-cert are for --for firefox");
+    }
+    let policy = match settings {
+        None => crm_guard_core::policy::example_policy(),
+        Some(file) => {
+            let (policy, _) = policy_file::read(&file)?;
+            let e = effective(&Value::Null, &policy);
+            if let Some(err) = e.errors.first() {
+                eprintln!("error: {}: {} ({})", err.key, err.reason, err.value);
+                eprintln!("run `crm-guard policy check {}` for every error", file.display());
+                return Ok(ExitCode::from(1));
+            }
+            policy
+        }
+    };
     let dir = out.unwrap_or_else(|| PathBuf::from("."));
-    for (name, contents) in templates::render(target)? {
+    for (name, contents) in templates::render(target, &policy, &firefox)? {
         let path = dir.join(name);
         let parent = path.parent().unwrap_or(&dir);
         std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::ValueEnum;
-use crm_guard_core::policy::{example_policy, EXTENSION_ID, FIREFOX_ID};
+use crm_guard_core::policy::{EXTENSION_ID, FIREFOX_ID};
 use serde_json::{json, Value};
 
 use crate::policy_file::reg_quote;
@@ -34,9 +34,22 @@ impl Target {
     ];
 }
 
-/// The files (relative path, contents) for `target`.
-pub fn render(target: Target) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    let policy = example_policy();
+/// What only Firefox's `policies.json` carries besides the settings.
+#[derive(Debug, Clone, Default)]
+pub struct Firefox {
+    /// `ExtensionSettings.<id>.install_url` (default: a placeholder to edit).
+    pub xpi_url: Option<String>,
+    /// `Certificates.Install`: a CA certificate file on the target machines.
+    pub ca_cert: Option<String>,
+}
+
+/// Where `ExtensionSettings` downloads the .xpi when no `--xpi-url` is given: to be edited.
+pub const XPI_URL_PLACEHOLDER: &str = "https://intranet.example.com/crm-guard.xpi";
+
+/// The files (relative path, contents) for `target`, carrying `policy` (a settings object; the
+/// ADMX/ADML describe every key whatever it holds).
+pub fn render(target: Target, policy: &Value, firefox: &Firefox) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    let policy = policy.clone();
     Ok(match target {
         Target::ChromeWindows => vec![("crm-guard-chrome.reg", reg(r"Google\Chrome", &policy).into_bytes())],
         Target::EdgeWindows => vec![("crm-guard-edge.reg", reg(r"Microsoft\Edge", &policy).into_bytes())],
@@ -46,7 +59,18 @@ pub fn render(target: Target) -> Result<Vec<(&'static str, Vec<u8>)>> {
             vec![("crm-guard.json", (serde_json::to_string_pretty(&v)? + "\n").into_bytes())]
         }
         Target::Firefox => {
-            let v = json!({ "policies": { "3rdparty": { "Extensions": { FIREFOX_ID: policy } } } });
+            // Force-installed (users cannot remove or disable it), settings in 3rdparty.
+            let url = firefox.xpi_url.as_deref().unwrap_or(XPI_URL_PLACEHOLDER);
+            let mut policies = json!({
+                "ExtensionSettings": {
+                    FIREFOX_ID: { "installation_mode": "force_installed", "install_url": url },
+                },
+                "3rdparty": { "Extensions": { FIREFOX_ID: policy } },
+            });
+            if let Some(ca) = &firefox.ca_cert {
+                policies["Certificates"] = json!({ "Install": [ca] });
+            }
+            let v = json!({ "policies": policies });
             vec![("policies.json", (serde_json::to_string_pretty(&v)? + "\n").into_bytes())]
         }
         Target::WindowsAdmx => vec![

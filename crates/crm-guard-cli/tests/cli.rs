@@ -62,6 +62,47 @@ fn every_template_passes_check() {
     assert!(chrome.contains(r"HKEY_LOCAL_MACHINE\Software\Policies\Google\Chrome\3rdparty\extensions\"));
 }
 
+/// The Firefox template installs the extension too (ExtensionSettings force-install), trusts a CA
+/// when asked, and carries the settings given with `--settings` (the Firefox e2e deploys it as is).
+#[test]
+fn firefox_template_force_installs_and_carries_settings() {
+    let dir = scratch("firefox-template");
+    let out = dir.to_string_lossy().into_owned();
+    let settings =
+        write(&dir, "settings.json", r#"{"idleTimeoutMinutes": 1, "crmHosts": ["crm.acme.test"]}"#);
+    let o = run(&[
+        "policy",
+        "template",
+        "--for",
+        "firefox",
+        "--settings",
+        &settings,
+        "--xpi-url",
+        "file:///opt/crm-guard.xpi",
+        "--ca-cert",
+        "/etc/ssl/acme-ca.pem",
+        "--out",
+        &out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("policies.json")).unwrap()).unwrap();
+    let p = &v["policies"];
+    assert_eq!(p["ExtensionSettings"][FIREFOX_ID]["installation_mode"], "force_installed");
+    assert_eq!(p["ExtensionSettings"][FIREFOX_ID]["install_url"], "file:///opt/crm-guard.xpi");
+    assert_eq!(p["Certificates"]["Install"][0], "/etc/ssl/acme-ca.pem");
+    assert_eq!(p["3rdparty"]["Extensions"][FIREFOX_ID]["idleTimeoutMinutes"], 1);
+    assert_eq!(p["3rdparty"]["Extensions"][FIREFOX_ID].as_object().unwrap().len(), 2);
+    let o = run(&["policy", "check", &dir.join("policies.json").to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // A bad settings file is refused; Firefox-only flags are refused for other targets.
+    let bad = write(&dir, "bad.json", r#"{"idleTimeoutMinutes": 0}"#);
+    let o = run(&["policy", "template", "--for", "firefox", "--settings", &bad, "--out", &out]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = run(&["policy", "template", "--for", "chrome-linux", "--xpi-url", "file:///x", "--out", &out]);
+    assert!(!o.status.success());
+}
+
 #[test]
 fn check_reports_each_error_and_exits_1() {
     let dir = scratch("check-bad");

@@ -43,7 +43,13 @@ pub const MAX_DYNAMIC_RULES: usize = 5000;
 /// wins over them.
 pub const UPGRADE_PRIORITY: u32 = 1;
 
-/// Every resource type the rules apply to (without `resourceTypes`, Chrome would skip `main_frame`).
+/// Every resource type the rules apply to (without `resourceTypes`, browsers skip `main_frame`).
+///
+/// Only the types both Chromium and Firefox accept: one value a browser does not know makes the
+/// whole rule invalid there. Firefox rejects `webtransport` (`Invalid enumeration value`): with it,
+/// Firefox skipped every rule of the static ruleset (while reporting the ruleset enabled) and
+/// refused `updateDynamicRules` (no dynamic rules), so plain-http requests reached CRM hosts.
+/// WebTransport URLs are always `https:`, so an `|http://` rule never matched them anyway.
 pub const RESOURCE_TYPES: [&str; 13] = [
     "main_frame",
     "sub_frame",
@@ -54,9 +60,9 @@ pub const RESOURCE_TYPES: [&str; 13] = [
     "object",
     "xmlhttprequest",
     "ping",
+    "csp_report",
     "media",
     "websocket",
-    "webtransport",
     "other",
 ];
 

@@ -326,6 +326,21 @@ pub mod names {
     pub const PHISH_SCRIPT_FILES: [&str; 3] =
         ["content/ui.js", "content/typed.js", "content/password-phish.js"];
 
+    /// `declarativeNetRequest` resource types Firefox has besides those both browsers share
+    /// (`crm_guard_core::dnr::RESOURCE_TYPES`): where Chromium counts a `srcset` image as
+    /// `image` or a beacon as `ping`, Firefox names them `imageset` and `beacon`. A rule that
+    /// lists the shared type gets these too in Firefox — by the binding for dynamic and session
+    /// rules, by the build for the .xpi's static ruleset — so an `http:` request of any kind to a
+    /// CRM host is upgraded there as well. (Chromium rejects these names: they are never sent to
+    /// it.) Data only: the engine does not use it.
+    pub const GECKO_RESOURCE_TYPES: [(&str, &[&str]); 5] = [
+        ("image", &["imageset"]),
+        ("ping", &["beacon"]),
+        ("object", &["object_subrequest"]),
+        ("script", &["json"]),
+        ("other", &["xslt", "xml_dtd", "web_manifest", "speculative"]),
+    ];
+
     /// Content scripts: at most this many characters of any descriptor string.
     pub const MAX_FIELD_TEXT: usize = 200;
     /// Password field descriptors per message, user values per score request.

@@ -16,6 +16,30 @@ use crate::{from_js, to_js};
 /// The browser this worker runs in.
 pub struct Chrome;
 
+/// Whether this is Firefox (Gecko): the one place the binding tells browsers apart, for the
+/// few calls whose shape differs (`runtime.getBrowserInfo` exists only there).
+fn gecko() -> bool {
+    let runtime =
+        Reflect::get(&js_sys::global(), &"chrome".into()).and_then(|c| Reflect::get(&c, &"runtime".into()));
+    runtime.is_ok_and(|r| r.is_object() && Reflect::has(&r, &"getBrowserInfo".into()).unwrap_or(false))
+}
+
+/// `rule` with Firefox's finer resource types added beside the shared ones they belong to
+/// (`protocol::names::GECKO_RESOURCE_TYPES`).
+fn gecko_rule(rule: &Value) -> Value {
+    use crm_guard_engine::protocol::names::GECKO_RESOURCE_TYPES;
+    let mut rule = rule.clone();
+    if let Some(types) = rule["condition"]["resourceTypes"].as_array_mut() {
+        let extra: Vec<Value> = GECKO_RESOURCE_TYPES
+            .iter()
+            .filter(|(shared, _)| types.iter().any(|t| t == shared))
+            .flat_map(|(_, finer)| finer.iter().map(|f| Value::from(*f)))
+            .collect();
+        types.extend(extra);
+    }
+    rule
+}
+
 /// A JS error as a port error: its message when it has one.
 fn port_err(err: JsValue) -> PortError {
     let msg = Reflect::get(&err, &"message".into()).ok().and_then(|m| m.as_string());
@@ -145,10 +169,25 @@ impl SiteData for Chrome {
         settle_within(removals, within_ms).await;
     }
     async fn clear_origins(&self, origins: &[String]) -> PortResult<()> {
-        let options = js(&json!({ "origins": origins }))?;
-        let data = js(&json!({ "cacheStorage": true, "fileSystems": true, "indexedDB": true,
-            "localStorage": true, "serviceWorkers": true }))?;
-        call_p(chrome::browsing_data::remove(&options, &data)).await.map(|_| ())
+        // Firefox filters by `hostnames` (not `origins`) and knows neither `cacheStorage` nor
+        // `fileSystems`: an unknown key fails the whole call there.
+        let (options, data) = if gecko() {
+            let hosts: Vec<&str> = origins
+                .iter()
+                .map(|o| o.split("://").nth(1).unwrap_or(o).split(':').next().unwrap_or(o))
+                .collect();
+            (
+                json!({ "hostnames": hosts }),
+                json!({ "indexedDB": true, "localStorage": true, "serviceWorkers": true }),
+            )
+        } else {
+            (
+                json!({ "origins": origins }),
+                json!({ "cacheStorage": true, "fileSystems": true, "indexedDB": true,
+                "localStorage": true, "serviceWorkers": true }),
+            )
+        };
+        call_p(chrome::browsing_data::remove(&js(&options)?, &js(&data)?)).await.map(|_| ())
     }
 }
 
@@ -162,6 +201,7 @@ impl Dnr for Chrome {
         Ok(rules.iter().filter_map(|r| r["id"].as_u64()).map(|i| i as u32).collect())
     }
     async fn update_rules(&self, set: RuleSet, remove: &[u32], add: &[Value]) -> PortResult<()> {
+        let add: Vec<Value> = if gecko() { add.iter().map(gecko_rule).collect() } else { add.to_vec() };
         let options = js(&json!({ "removeRuleIds": remove, "addRules": add }))?;
         match set {
             RuleSet::Dynamic => call_p(chrome::dnr::update_dynamic_rules(&options)).await?,
