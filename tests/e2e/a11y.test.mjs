@@ -1,8 +1,8 @@
 // Accessibility (issue 15): axe-core's WCAG 2.1 A and AA rules report 0 violations on every surface
 // an employee sees — the popup on a risky tab, the options page (with locked keys and a policy
 // error shown), the signed-out and HTTPS-failed pages, and, inside their closed shadow roots, the
-// in-page idle warning and the password meter — in light and in dark mode (prefers-color-scheme).
-// (The diagnostics page is another branch's.)
+// in-page idle warning and the password meter — and IT's diagnostics page (with the policy's error
+// listed), in light and in dark mode (prefers-color-scheme).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { extensionUi, launch, poll, reloadPolicies, removeManagedPolicy, waitForManaged, writeManagedPolicy } from './harness.mjs';
@@ -72,6 +72,16 @@ describe('accessibility: axe-core, WCAG 2.1 A/AA, every surface', () => {
     await failed.waitForSelector('body[data-ready="true"]');
     await clean(failed, 'HTTPS-failed page');
     await failed.close();
+  });
+
+  test('diagnostics page: settings with their sources, raw policy, errors, reporting status', async () => {
+    const page = await b.extensionPage('diagnostics.html');
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.ok(await page.$('#settings tr[data-key="idleTimeoutMinutes"]'), 'the settings table is filled');
+    assert.ok(await page.$('#errors tr[data-key="trustedNetworkProbeUrl"]'), 'the policy error is listed');
+    const [light, dark] = await clean(page, 'diagnostics page');
+    assert.notEqual(light, dark, 'dark mode follows prefers-color-scheme');
+    await page.close();
   });
 
   test('in-page idle warning (closed shadow root, modal dialog)', async () => {
