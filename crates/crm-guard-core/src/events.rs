@@ -61,11 +61,21 @@ pub enum EventKind {
     EvidenceCapped,
     /// IT asked for a test event (diagnostics page): proves the way to the receiver.
     ReportingTest,
+    /// A download of data from a CRM (detail: kind, recipe, what was done, size, file name as
+    /// policy allows, the user's reason). Not capped per host: a page cannot spend the cap to
+    /// hide one.
+    DataExport,
+    /// A copy to the clipboard from a CRM page over policy's threshold (detail: sizes only).
+    LargeCopy,
+    /// A CRM page was printed.
+    PagePrinted,
+    /// A CRM sign-in completed with no second factor seen (detail: the sign-in recipe).
+    SignInWithoutMfa,
 }
 
 impl EventKind {
     /// Every kind, in the order the options page lists them.
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 16] = [
         EventKind::HttpsUpgradeBlocked,
         EventKind::FindingRaised,
         EventKind::IdleLogout,
@@ -78,6 +88,10 @@ impl EventKind {
         EventKind::PolicyError,
         EventKind::EvidenceCapped,
         EventKind::ReportingTest,
+        EventKind::DataExport,
+        EventKind::LargeCopy,
+        EventKind::PagePrinted,
+        EventKind::SignInWithoutMfa,
     ];
 
     /// The serialised name (`idleLogout`).
@@ -95,6 +109,10 @@ impl EventKind {
             EventKind::PolicyError => "policyError",
             EventKind::EvidenceCapped => "evidenceCapped",
             EventKind::ReportingTest => "reportingTest",
+            EventKind::DataExport => "dataExport",
+            EventKind::LargeCopy => "largeCopy",
+            EventKind::PagePrinted => "pagePrinted",
+            EventKind::SignInWithoutMfa => "signInWithoutMfa",
         }
     }
 
@@ -108,8 +126,12 @@ impl EventKind {
             | EventKind::WeakPasswordBlocked
             | EventKind::PasswordReuse
             | EventKind::PhishingAlert
-            | EventKind::EvidenceCapped => true,
-            EventKind::IdleLogout
+            | EventKind::EvidenceCapped
+            | EventKind::LargeCopy
+            | EventKind::PagePrinted
+            | EventKind::SignInWithoutMfa => true,
+            EventKind::DataExport
+            | EventKind::IdleLogout
             | EventKind::ForcedLogout
             | EventKind::LockLogout
             | EventKind::UserLogout

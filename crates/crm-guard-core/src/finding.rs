@@ -69,6 +69,10 @@ pub enum FindingKind {
     /// The page is on the CRM's hosts but is another organisation's tenant, not one IT named
     /// (policy `tenants`). Detail: the CRM's name.
     ForeignTenant,
+    /// The sign-in that led to this page used only a password: no second factor was seen
+    /// (`crate::signin`). Informational: it does not change the tab's level. Detail: the CRM's
+    /// name.
+    PasswordOnlySignIn,
 }
 
 impl FindingKind {
@@ -90,6 +94,7 @@ impl FindingKind {
             FindingKind::ProxyOutsidePolicy => Level::Warning,
             FindingKind::PasswordReuse => Level::Warning,
             FindingKind::ForeignTenant => Level::AtRisk,
+            FindingKind::PasswordOnlySignIn => Level::Secure,
         }
     }
 
@@ -111,11 +116,12 @@ impl FindingKind {
             FindingKind::ProxyOutsidePolicy => "proxyOutsidePolicy",
             FindingKind::PasswordReuse => "passwordReuse",
             FindingKind::ForeignTenant => "foreignTenant",
+            FindingKind::PasswordOnlySignIn => "passwordOnlySignIn",
         }
     }
 
     /// Every kind, for exhaustive tests (messages exist for each, ids round-trip).
-    pub const ALL: [FindingKind; 15] = [
+    pub const ALL: [FindingKind; 16] = [
         FindingKind::InsecureScheme,
         FindingKind::NotSecureContext,
         FindingKind::InsecureFormAction,
@@ -131,6 +137,7 @@ impl FindingKind {
         FindingKind::ProxyOutsidePolicy,
         FindingKind::PasswordReuse,
         FindingKind::ForeignTenant,
+        FindingKind::PasswordOnlySignIn,
     ];
 
     /// Parses a stable identifier.

@@ -11,11 +11,14 @@
 //! - [`policy`]: the one settings schema, validation and merge with managed policy.
 //! - [`idle`]: the auto-logout state machine.
 //! - [`password`]: password policy decisions and field classification.
+//! - [`export`]: the export guard (downloads, copies, printing from a CRM).
+//! - [`signin`]: the MFA check (one sign-in followed from its credential page to the CRM).
 
 pub mod catalog;
 pub mod dnr;
 pub mod events;
 pub mod evidence;
+pub mod export;
 pub mod finding;
 pub mod host;
 pub mod idle;
@@ -25,6 +28,7 @@ pub mod password;
 pub mod policy;
 pub mod rate;
 pub mod reporting;
+pub mod signin;
 pub mod tenant;
 pub mod verdict;
 

@@ -26,7 +26,7 @@ pub use error::{display_value, error_digest, new_error_events, PolicyError, Reas
 pub use group::Group;
 pub use merge::{effective, Effective};
 pub use schema::{example_policy, managed_schema};
-pub use settings::{PasswordMode, ReportingFormat, SelfHostedCrm, Settings, Typed};
+pub use settings::{ExportMode, FileNameLog, PasswordMode, ReportingFormat, SelfHostedCrm, Settings, Typed};
 pub use specs::{Key, Kind, Spec, SPECS};
 
 /// The extension's id in the stores; policy files are keyed by it. Placeholder until the id

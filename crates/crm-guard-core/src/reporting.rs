@@ -71,6 +71,12 @@ pub fn ocsf(kind: EventKind) -> Ocsf {
         EventKind::HttpsUpgradeBlocked => class(4002, "HTTP Activity", "Network Activity", 99, "Other"),
         EventKind::PolicyError => class(5019, "Device Config State Change", "Discovery", 1, "Log"),
         EventKind::ReportingTest => class(6002, "Application Lifecycle", "Application Activity", 99, "Other"),
+        EventKind::DataExport | EventKind::LargeCopy | EventKind::PagePrinted => {
+            class(1001, "File System Activity", "System Activity", 99, "Other")
+        }
+        EventKind::SignInWithoutMfa => {
+            class(3002, "Authentication", "Identity & Access Management", 1, "Logon")
+        }
     }
 }
 

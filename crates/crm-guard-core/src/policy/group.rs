@@ -13,13 +13,14 @@ pub enum Group {
     Network,
     SignOut,
     Passwords,
+    Exports,
     Reporting,
 }
 
 impl Group {
     /// Every group, in page order.
-    pub const ALL: [Group; 5] =
-        [Group::Crms, Group::Network, Group::SignOut, Group::Passwords, Group::Reporting];
+    pub const ALL: [Group; 6] =
+        [Group::Crms, Group::Network, Group::SignOut, Group::Passwords, Group::Exports, Group::Reporting];
 
     pub fn id(self) -> &'static str {
         match self {
@@ -27,6 +28,7 @@ impl Group {
             Group::Network => "network",
             Group::SignOut => "signOut",
             Group::Passwords => "passwords",
+            Group::Exports => "exports",
             Group::Reporting => "reporting",
         }
     }
@@ -48,6 +50,16 @@ impl Key {
             PasswordMinLength | PasswordMinScore | PasswordMode | ReuseGuard | PhishingGuard => {
                 Group::Passwords
             }
+            ExportTableMode
+            | ExportReportMode
+            | ExportOtherMode
+            | ExportAllowHosts
+            | ExportLogFileNames
+            | ExportClipboardLog
+            | ClipboardCharThreshold
+            | ClipboardRowThreshold
+            | ExportPrintLog
+            | MfaCheck => Group::Exports,
             ReportingUrl | ReportingFormat | ReportingHmacSecret | ReportingToken | ReportingAuthHeader
             | ReportingBatchSize | EventLogSize => Group::Reporting,
         }

@@ -69,6 +69,14 @@ choice! {
     PasswordMode { Warn = "warn", Block = "block" }
 }
 choice! {
+    /// What happens to one kind of export from a CRM.
+    ExportMode { Off = "off", Log = "log", Warn = "warn", Block = "block" }
+}
+choice! {
+    /// How an export event names the file.
+    FileNameLog { None = "none", Hashed = "hashed", Full = "full" }
+}
+choice! {
     /// The reporting endpoint's wire format (`docs/policy.md`, "Reporting formats").
     ReportingFormat { CrmGuard = "crm-guard", Otlp = "otlp", SplunkHec = "splunk-hec" }
 }

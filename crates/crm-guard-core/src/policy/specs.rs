@@ -13,7 +13,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 // The choice enums' ids (`PasswordMode::IDS`…) are read in the table; the field types are not.
-use super::settings::{PasswordMode, ReportingFormat};
+use super::settings::{ExportMode, FileNameLog, PasswordMode, ReportingFormat};
 
 /// Hands the key table to the macro `$then`, one row per setting, in schema order:
 ///
@@ -150,6 +150,80 @@ macro_rules! with_settings_table {
                 title: "Phishing guard",
                 description: "Alert when a CRM password is typed on a site that is not a CRM (needs access \
                     to all sites). Default: false.",
+                example: "false",
+            },
+            ExportTableMode = "exportTableMode", export_table_mode: ExportMode {
+                kind: Kind::Choice { values: ExportMode::IDS, default: ExportMode::Log.id() },
+                enforcement: true,
+                title: "Table exports from a CRM",
+                description: "Downloads of records from a CRM (CSV, XLSX/XLS, VCF, JSON, ZIP backups; \
+                    the CRMs' native report and data exports): \"off\", \"log\" (default), \"warn\" \
+                    (the user gives a reason before the file is saved) or \"block\".",
+                example: r#""warn""#,
+            },
+            ExportReportMode = "exportReportMode", export_report_mode: ExportMode {
+                kind: Kind::Choice { values: ExportMode::IDS, default: ExportMode::Log.id() },
+                enforcement: true,
+                title: "Report and printable exports from a CRM",
+                description: "Downloads of reports and printable views (PDF, printable exports): \"off\", \
+                    \"log\" (default), \"warn\" or \"block\".",
+                example: r#""warn""#,
+            },
+            ExportOtherMode = "exportOtherMode", export_other_mode: ExportMode {
+                kind: Kind::Choice { values: ExportMode::IDS, default: ExportMode::Off.id() },
+                enforcement: true,
+                title: "Other files from a CRM",
+                description: "Any other download from a CRM page (attachments, images): \"off\" \
+                    (default), \"log\", \"warn\" or \"block\".",
+                example: r#""log""#,
+            },
+            ExportAllowHosts = "exportAllowHosts", export_allow_hosts: Vec<HostPattern> {
+                kind: Kind::HostList, enforcement: true,
+                title: "CRM hosts allowed to export",
+                description: "Host patterns of CRM tenants whose exports are never held or blocked \
+                    (still logged unless the kind is off).",
+                example: r#"["acme--reporting.sandbox.my.salesforce.com"]"#,
+            },
+            ExportLogFileNames = "exportLogFileNames", export_log_file_names: FileNameLog {
+                kind: Kind::Choice { values: FileNameLog::IDS, default: FileNameLog::None.id() },
+                enforcement: false,
+                title: "File names in export events",
+                description: "How an export event names the file: \"none\" (default), \"hashed\" (the \
+                    first 16 hex digits of its SHA-256) or \"full\".",
+                example: r#""hashed""#,
+            },
+            ExportClipboardLog = "exportClipboardLog", export_clipboard_log: bool {
+                kind: Kind::Bool { default: true }, enforcement: false,
+                title: "Record large copies",
+                description: "Record a copy to the clipboard from a CRM page over either threshold (its \
+                    size only, never the text). Default: true.",
+                example: "false",
+            },
+            ClipboardCharThreshold = "clipboardCharThreshold", clipboard_char_threshold: u32 {
+                kind: int(1, 10_000_000, 2000), enforcement: false,
+                title: "Large copy: characters",
+                description: "A copy of at least this many characters is recorded (1 to 10000000). \
+                    Default: 2000.",
+                example: "5000",
+            },
+            ClipboardRowThreshold = "clipboardRowThreshold", clipboard_row_threshold: u32 {
+                kind: int(1, 1_000_000, 50), enforcement: false,
+                title: "Large copy: table rows",
+                description: "A copy of at least this many table rows is recorded (1 to 1000000). \
+                    Default: 50.",
+                example: "100",
+            },
+            ExportPrintLog = "exportPrintLog", export_print_log: bool {
+                kind: Kind::Bool { default: true }, enforcement: false,
+                title: "Record printing",
+                description: "Record printing a CRM page. Default: true.",
+                example: "false",
+            },
+            MfaCheck = "mfaCheck", mfa_check: bool {
+                kind: Kind::Bool { default: true }, enforcement: false,
+                title: "Two-factor check",
+                description: "Note a CRM sign-in that completed without a second factor seen (an \
+                    informational finding and an event). Default: true.",
                 example: "false",
             },
             ReportingUrl = "reportingUrl", reporting_url: Option<String> {
