@@ -236,6 +236,12 @@ pub fn classify(catalog: &Catalog, d: &DownloadFacts) -> Option<Classified> {
     })
 }
 
+/// The `&'static` id of a recipe id read back from storage (`file` when unknown).
+pub fn recipe_id(id: &str) -> &'static str {
+    const OTHERS: [&str; 3] = ["blob", "file", "unknownOrigin"];
+    RECIPES.iter().map(|r| r.id).chain(OTHERS).find(|r| *r == id).unwrap_or("file")
+}
+
 fn recipe_for(origin: &Origin, url: &str) -> Option<&'static Recipe> {
     let Origin::Crm { crm_id, .. } = origin else { return None };
     let parsed = Url::parse(url).ok()?;

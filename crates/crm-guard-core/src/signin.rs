@@ -236,20 +236,6 @@ pub fn code_field_seen(state: Option<SignIn>) -> Option<SignIn> {
     })
 }
 
-/// The CRM's own steps to turn on two-factor authentication: the message key of the popup's
-/// text (`mfa_steps_<crm id>`, `mfa_steps_generic` otherwise).
-pub fn steps_message(crm_id: &str) -> &'static str {
-    match crm_id {
-        "salesforce" => "mfa_steps_salesforce",
-        "dynamics365" => "mfa_steps_dynamics",
-        "hubspot" => "mfa_steps_hubspot",
-        "zoho" => "mfa_steps_zoho",
-        "pipedrive" => "mfa_steps_pipedrive",
-        "freshsales" | "freshsales-classic" => "mfa_steps_freshsales",
-        _ => "mfa_steps_generic",
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests;

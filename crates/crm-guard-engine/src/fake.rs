@@ -60,6 +60,12 @@ pub struct State {
     pub phishing_registered: Cell<bool>,
     pub development: Cell<bool>,
     pub errors: RefCell<Vec<String>>,
+    /// Downloads the engine let go on, cancelled (and erased), pages it opened.
+    pub released: RefCell<Vec<i32>>,
+    pub cancelled: RefCell<Vec<i32>>,
+    pub opened: RefCell<Vec<String>>,
+    /// The active tab's URL (`Downloads::active_tab_url`).
+    pub active_tab: RefCell<Option<String>>,
     /// Storage, badge and tab-query calls yield once before answering, so `send_all`'s events
     /// really interleave at those awaits (off by default: every call answers at once).
     pub interleave: Cell<bool>,
@@ -106,6 +112,23 @@ impl Fake {
             Area::Session => &self.state.session,
             Area::Local => &self.state.local,
         }
+    }
+}
+
+impl Downloads for Fake {
+    fn release(&self, id: i32) {
+        self.state.released.borrow_mut().push(id);
+    }
+    async fn cancel(&self, id: i32) -> PortResult<()> {
+        self.state.cancelled.borrow_mut().push(id);
+        Ok(())
+    }
+    async fn open_page(&self, url: &str) -> PortResult<()> {
+        self.state.opened.borrow_mut().push(url.to_owned());
+        Ok(())
+    }
+    async fn active_tab_url(&self) -> Option<String> {
+        self.state.active_tab.borrow().clone()
     }
 }
 

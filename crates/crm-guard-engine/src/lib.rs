@@ -17,6 +17,7 @@
 #![allow(async_fn_in_trait)]
 
 mod diagnostics;
+mod export;
 mod idle;
 mod limits;
 mod log;
@@ -136,6 +137,29 @@ impl<P: Ports + 'static> Engine<P> {
                 self.check_proxy().await?;
                 self.sync_phishing().await?;
             }
+            Event::DownloadCreated {
+                download_id,
+                url,
+                final_url,
+                referrer,
+                mime,
+                filename,
+                file_size,
+                held,
+            } => {
+                let facts = crm_guard_core::export::DownloadFacts {
+                    url,
+                    final_url,
+                    referrer,
+                    tab_url: None,
+                    mime: mime.chars().take(200).collect(),
+                    filename: filename.chars().take(1024).collect(),
+                };
+                let size = (file_size.is_finite() && file_size > 0.0).then_some(file_size as u64);
+                // Not held (Firefox): asking still records the reason, and a cancel still cancels.
+                let _ = held;
+                self.download_created(export::Download { id: download_id, facts, size }).await?
+            }
             Event::Message { message, sender } => return self.message(message, sender).await,
         }
         Ok(Value::Null)
@@ -252,6 +276,14 @@ impl<P: Ports + 'static> Engine<P> {
             Message::PwPage { .. } => Ok(Value::Null),
             Message::PwPhish { password } => self.password_phish_check(url, &password).await,
             Message::PwPhishingStatus => self.phishing_status().await,
+            Message::ExportCopy { chars, rows } => self.export_copy(&url, chars, rows).await,
+            Message::ExportPrint => self.export_print(&url).await,
+            Message::SigninCodeField if main_frame => self.signin_code_field(tab, url).await,
+            Message::SigninCodeField => Ok(Value::Null),
+            Message::ExportPromptInfo { id } => self.export_prompt_info(id).await,
+            Message::ExportDecision { id, proceed, reason } => {
+                self.export_decision(id, proceed, &reason).await
+            }
         }
     }
 
@@ -315,6 +347,10 @@ fn kept_urls(event: Event) -> Event {
         }
         Event::HeadersReceived { tab_id, request_id, url, status, headers } => {
             Event::HeadersReceived { tab_id, request_id, url: kept(url), status, headers }
+        }
+        Event::DownloadCreated { download_id, url, final_url, referrer, mime, filename, file_size, held } => {
+            let (url, final_url, referrer) = (kept(url), kept(final_url), kept(referrer));
+            Event::DownloadCreated { download_id, url, final_url, referrer, mime, filename, file_size, held }
         }
         Event::Message { message, mut sender } => {
             sender.url = sender.url.map(kept);

@@ -390,6 +390,6 @@ impl<P: Ports + 'static> Engine<P> {
 }
 
 /// Percent-encodes a URL for a query parameter (the page reads it with `URLSearchParams`).
-fn encode_component(s: &str) -> String {
+pub(crate) fn encode_component(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

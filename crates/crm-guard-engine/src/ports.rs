@@ -224,9 +224,35 @@ pub trait Platform {
     fn log_error(&self, msg: &str);
 }
 
+/// `chrome.downloads` (and the page that explains or asks about one).
+pub trait Downloads {
+    /// Lets a download the shell holds go on (Chromium's `onDeterminingFilename` callback);
+    /// nothing when it is not held (Firefox, a restarted worker).
+    fn release(&self, id: i32);
+    /// `downloads.cancel`, then `downloads.erase` (the file and its entry are gone).
+    async fn cancel(&self, id: i32) -> PortResult<()>;
+    /// `tabs.create` of an extension page.
+    async fn open_page(&self, url: &str) -> PortResult<()>;
+    /// The URL of the active tab of the last focused window (a download's opener when the
+    /// browser names none), when we may read it.
+    async fn active_tab_url(&self) -> Option<String>;
+}
+
 /// Everything the engine needs from the browser.
 pub trait Ports:
-    Storage + Action + Tabs + SiteData + Dnr + Alarms + IdlePort + Http + Clock + Crypto + Scorer + Platform
+    Storage
+    + Action
+    + Tabs
+    + SiteData
+    + Dnr
+    + Alarms
+    + IdlePort
+    + Http
+    + Clock
+    + Crypto
+    + Scorer
+    + Platform
+    + Downloads
 {
 }
 
@@ -243,5 +269,6 @@ impl<T> Ports for T where
         + Crypto
         + Scorer
         + Platform
+        + Downloads
 {
 }

@@ -40,6 +40,24 @@ pub enum Event {
     ConnectivityChanged,
     /// `proxy.settings.onChange`, `permissions.onAdded/onRemoved`.
     PermissionsChanged,
+    /// A download began: `downloads.onDeterminingFilename` in Chromium (`held`: the file waits
+    /// until the engine releases or cancels it), `downloads.onCreated` elsewhere.
+    DownloadCreated {
+        download_id: i32,
+        url: String,
+        #[serde(default)]
+        final_url: String,
+        #[serde(default)]
+        referrer: String,
+        #[serde(default)]
+        mime: String,
+        #[serde(default)]
+        filename: String,
+        #[serde(default)]
+        file_size: f64,
+        #[serde(default)]
+        held: bool,
+    },
     /// `runtime.onMessage` from this extension (the shell drops other extensions' messages).
     Message { message: Value, sender: Sender },
 }
@@ -177,6 +195,31 @@ pub enum Message {
     PwPhish { password: String },
     #[serde(rename = "pwPhishingStatus")]
     PwPhishingStatus,
+    /// A trusted `copy` on a CRM page (`content/export.js`): sizes only, never the text.
+    #[serde(rename = "exportCopy")]
+    ExportCopy {
+        #[serde(default)]
+        chars: u64,
+        #[serde(default)]
+        rows: u64,
+    },
+    /// `beforeprint` on a CRM page.
+    #[serde(rename = "exportPrint")]
+    ExportPrint,
+    /// A one-time-code field on a CRM sign-in page (`content/export.js`).
+    #[serde(rename = "signinCodeField")]
+    SigninCodeField,
+    /// The export page: what the held download is (kind, CRM), or why one was blocked.
+    #[serde(rename = "exportPromptInfo")]
+    ExportPromptInfo { id: i32 },
+    /// The export page: the user's answer to a held download.
+    #[serde(rename = "exportDecision")]
+    ExportDecision {
+        id: i32,
+        proceed: bool,
+        #[serde(default)]
+        reason: String,
+    },
 }
 
 /// Every message type with who may send it; the generated JS and the tidy test read this.
@@ -207,6 +250,11 @@ pub const MESSAGES: &[(&str, From)] = &[
     ("pwPage", From::Crm),
     ("pwPhish", From::Content),
     ("pwPhishingStatus", From::Page),
+    ("exportCopy", From::Crm),
+    ("exportPrint", From::Crm),
+    ("signinCodeField", From::Crm),
+    ("exportPromptInfo", From::Page),
+    ("exportDecision", From::Page),
 ];
 
 impl Message {
@@ -239,6 +287,11 @@ impl Message {
             Message::PwPage { .. } => "pwPage",
             Message::PwPhish { .. } => "pwPhish",
             Message::PwPhishingStatus => "pwPhishingStatus",
+            Message::ExportCopy { .. } => "exportCopy",
+            Message::ExportPrint => "exportPrint",
+            Message::SigninCodeField => "signinCodeField",
+            Message::ExportPromptInfo { .. } => "exportPromptInfo",
+            Message::ExportDecision { .. } => "exportDecision",
         }
     }
 
@@ -310,6 +363,8 @@ pub mod names {
     /// `storage.session`: the trusted-network verdict and the proxy finding.
     pub const NET_TRUST_KEY: &str = "net:trust";
     pub const NET_PROXY_KEY: &str = "net:proxy";
+    /// `storage.session`: a download held for the user's reason, `export:<download id>`.
+    pub const EXPORT_KEY_PREFIX: &str = "export:";
     /// `storage.session`: one record per CRM tab, `tab:<id>`.
     pub const TAB_KEY_PREFIX: &str = "tab:";
 
@@ -321,6 +376,8 @@ pub mod names {
     /// Extension pages.
     pub const SIGNED_OUT_PAGE: &str = "signed-out.html";
     pub const HTTPS_FAILED_PAGE: &str = "https-failed.html";
+    /// Asks for a reason before a held download goes on, or explains a blocked one.
+    pub const EXPORT_PAGE: &str = "export.html";
     /// The phishing guard's registered content script.
     pub const PHISH_SCRIPT_ID: &str = "crm-guard-phishing";
     pub const PHISH_SCRIPT_FILES: [&str; 3] =

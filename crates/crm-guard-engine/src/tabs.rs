@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use crm_guard_core::evidence::{self, Added};
 use crm_guard_core::password::PendingLogin;
+use crm_guard_core::signin::SignIn;
 use crm_guard_core::tenant::FOREIGN_BADGE_COLOR;
 use crm_guard_core::{evaluate, Finding, FindingKind, Level, PageUrl, TabVerdict, TenantStatus};
 use serde::{Deserialize, Serialize};
@@ -44,11 +45,18 @@ pub(crate) struct TabRecord {
     pub pending: Option<PendingDoc>,
     /// A submitted CRM login waiting for the tab's next page (survives the navigation).
     pub pw_pending: Option<PendingLogin>,
+    /// The sign-in in progress in this tab (`crm_guard_core::signin`: a recipe id and whether a
+    /// second factor was seen; no URL), across CRM and identity-provider pages.
+    pub signin: Option<SignIn>,
 }
 
 impl TabRecord {
     fn is_empty(&self) -> bool {
-        self.url.is_empty() && self.upgrading.is_none() && self.pending.is_none() && self.pw_pending.is_none()
+        self.url.is_empty()
+            && self.upgrading.is_none()
+            && self.pending.is_none()
+            && self.pw_pending.is_none()
+            && self.signin.is_none()
     }
 
     /// Adds findings, bounded per document (`crm_guard_core::evidence`); returns what is new.
@@ -96,7 +104,8 @@ impl<P: Ports + 'static> Engine<P> {
             }
             None => {
                 // Not a CRM tab: nothing about its page is kept (a pending login has no URL).
-                let rest = TabRecord { pw_pending: rec.pw_pending, ..TabRecord::default() };
+                let rest =
+                    TabRecord { pw_pending: rec.pw_pending, signin: rec.signin, ..TabRecord::default() };
                 self.save_tab(tab_id, &rest).await?;
                 self.paint(tab_id, None).await
             }
@@ -159,15 +168,33 @@ impl<P: Ports + 'static> Engine<P> {
         let logged = self
             .with_tab(tab_id, async {
                 let old = self.load_tab(tab_id).await?;
-                let findings = old.pending.filter(|d| d.url == url).map(|d| d.findings).unwrap_or_default();
-                let rec = TabRecord {
+                let (signin, password_only) = self.signin_step(&old, &url).await?;
+                let crm = self.crm_of(&url).await?;
+                // The password-only note stays while the tab stays on that CRM.
+                let same_crm = crm.is_some() && self.crm_of(&old.url).await? == crm;
+                let kept_note = old
+                    .findings
+                    .iter()
+                    .filter(|f| same_crm && f.kind == FindingKind::PasswordOnlySignIn)
+                    .cloned()
+                    .collect::<Vec<_>>();
+                let mut findings =
+                    old.pending.filter(|d| d.url == url).map(|d| d.findings).unwrap_or_default();
+                findings.extend(kept_note);
+                let mut rec = TabRecord {
                     url: url.clone(),
                     findings,
                     pw_pending: old.pw_pending,
+                    signin,
                     ..TabRecord::default()
                 };
-                let is_crm = self.crm_of(&url).await?.is_some();
-                let log = if is_crm { Added::listed(&rec.findings) } else { Added::default() };
+                let is_crm = crm.is_some();
+                let mut log = if is_crm { Added::listed(&rec.findings) } else { Added::default() };
+                // Its own event (`signInWithoutMfa`), not a second one as a raised finding.
+                log.new.retain(|f| f.kind != FindingKind::PasswordOnlySignIn);
+                if let Some(f) = password_only.filter(|_| is_crm) {
+                    rec.add([f]);
+                }
                 self.apply(tab_id, rec).await?;
                 Ok::<_, crate::EngineError>(log)
             })

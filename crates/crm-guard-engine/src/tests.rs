@@ -5,6 +5,7 @@
 
 mod badge;
 mod evidence;
+mod export;
 mod formats;
 mod hostile;
 mod idle;
