@@ -56,7 +56,10 @@ function render(v) {
     const title = f.more ? [`${f.detail} ${t('finding_more', [String(f.more)])}`] : subs;
     li.append(el('strong', null, t(`finding_${f.kind}_title`, title)));
     const next = el('p', 'action');
-    next.append(el('span', 'next', t('popupNextStep')), ' ', t(`finding_${f.kind}_action`, subs));
+    // A password-only sign-in: the action names the CRM's own steps (`mfa_steps_<crm id>`).
+    const steps = chrome.i18n.getMessage(`mfa_steps_${v.crmId.replace(/\W/g, '_')}`) || t('mfa_steps_generic');
+    const actionSubs = f.kind === 'passwordOnlySignIn' ? [steps] : subs;
+    next.append(el('span', 'next', t('popupNextStep')), ' ', t(`finding_${f.kind}_action`, actionSubs));
     li.append(next);
     list.append(li);
   }

@@ -52,7 +52,11 @@
     "phishingAlert",
     "policyError",
     "evidenceCapped",
-    "reportingTest"
+    "reportingTest",
+    "dataExport",
+    "largeCopy",
+    "pagePrinted",
+    "signInWithoutMfa"
   ],
   "keys": {
     "eventLog": "eventLog",
@@ -70,7 +74,11 @@
   "messages": {
     "diagnostics": "page",
     "events": "page",
+    "exportCopy": "crm",
+    "exportDecision": "page",
     "exportEvents": "page",
+    "exportPrint": "crm",
+    "exportPromptInfo": "page",
     "idleDeadline": "crm",
     "idleQuery": "crm",
     "idleStatus": "page",
@@ -93,6 +101,7 @@
     "settings": "page",
     "settingsSchema": "page",
     "signOutAll": "page",
+    "signinCodeField": "crm",
     "verdict": "page"
   },
   "phishScriptId": "crm-guard-phishing",

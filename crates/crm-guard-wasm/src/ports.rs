@@ -155,6 +155,24 @@ impl Tabs for Chrome {
     }
 }
 
+impl Downloads for Chrome {
+    fn release(&self, id: i32) {
+        chrome::downloads::release(id).ok();
+    }
+    async fn cancel(&self, id: i32) -> PortResult<()> {
+        call_p(chrome::downloads::cancel(id)).await?;
+        call_p(chrome::downloads::erase(&js(&json!({ "id": id }))?)).await.map(|_| ())
+    }
+    async fn open_page(&self, url: &str) -> PortResult<()> {
+        call_p(chrome::tabs::create(&js(&json!({ "url": url }))?)).await.map(|_| ())
+    }
+    async fn active_tab_url(&self) -> Option<String> {
+        let q = js(&json!({ "active": true, "lastFocusedWindow": true })).ok()?;
+        let tabs: Vec<TabInfo> = parse(call_p(chrome::tabs::query(&q)).await.ok()?).ok()?;
+        tabs.into_iter().next().and_then(|t| t.url)
+    }
+}
+
 impl SiteData for Chrome {
     async fn cookies(&self, domain: &str) -> PortResult<Vec<Cookie>> {
         parse(call_p(chrome::cookies::get_all(&js(&json!({ "domain": domain }))?)).await?)

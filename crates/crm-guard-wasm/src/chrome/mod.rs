@@ -9,6 +9,7 @@ pub mod alarms;
 pub mod browsing_data;
 pub mod cookies;
 pub mod dnr;
+pub mod downloads;
 pub mod i18n;
 pub mod idle;
 pub mod management;

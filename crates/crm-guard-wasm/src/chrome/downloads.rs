@@ -1,0 +1,15 @@
+//! `chrome.downloads`, and `crmGuardDownloads.release` (`extension/worker/downloads.js`: calls
+//! the held `onDeterminingFilename` callback of a download).
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["chrome", "downloads"], js_name = cancel, catch)]
+    pub fn cancel(id: i32) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "downloads"], js_name = erase, catch)]
+    pub fn erase(query: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = crmGuardDownloads, js_name = release, catch)]
+    pub fn release(id: i32) -> Result<(), JsValue>;
+}
