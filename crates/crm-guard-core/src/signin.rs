@@ -160,9 +160,13 @@ fn crm_step(crm_id: &str, path: &str) -> Step {
     let p = path;
     match crm_id {
         "salesforce" if sf_challenge(p) => Step::Challenge("salesforce.verification"),
-        // My Domain's login page is its root; frontdoor, SAML and OAuth are hops.
-        "salesforce" if p == "/" || starts(p, &["/login"]) => Step::Credential("salesforce.myDomain"),
-        "salesforce" if starts(p, &["/secur/", "/saml/", "/services/oauth2/", "/_ui/identity/"]) => {
+        // My Domain's login page is its root, which is also where a signed-in user lands before
+        // a redirect: the root is a hop here, and its login form starts a sign-in through our
+        // content script's report ([`login_form_seen`]). Frontdoor, SAML and OAuth are hops.
+        "salesforce" if starts(p, &["/login"]) => Step::Credential("salesforce.myDomain"),
+        "salesforce"
+            if p == "/" || starts(p, &["/secur/", "/saml/", "/services/oauth2/", "/_ui/identity/"]) =>
+        {
             Step::Passing
         }
         "hubspot" if starts(p, &["/login/verify", "/login/two-factor", "/login/2fa"]) => {
@@ -225,6 +229,12 @@ pub fn advance(state: Option<SignIn>, step: Step) -> (Option<SignIn>, Option<Com
         (Some(s), Step::Landed) => (None, Some(Completed { recipe: s.recipe, factor: s.factor })),
         (None, Step::Landed) => (None, None),
     }
+}
+
+/// A content script saw a login form (a password field) on a CRM page: a sign-in starts there
+/// unless one is already followed (`<crm id>.loginForm`).
+pub fn login_form_seen(state: Option<SignIn>, crm_id: &str) -> Option<SignIn> {
+    state.or_else(|| Some(SignIn { recipe: format!("{crm_id}.loginForm"), factor: None }))
 }
 
 /// A content script saw a one-time-code field on a sign-in page: the sign-in in progress has a

@@ -298,7 +298,13 @@ impl<P: Ports + 'static> Engine<P> {
             .with_tab(tab_id, async {
                 let mut rec = self.load_tab(tab_id).await?;
                 let pending = rec.pw_pending.take();
-                if pending.is_some() {
+                // A login form on a CRM page starts a sign-in for the MFA check (`export.rs`).
+                let signin_starts = has_login_field && rec.signin.is_none() && crm.is_some();
+                if signin_starts && self.is_current_document(tab_id, &url, &rec).await {
+                    let crm_id = crm.as_ref().map(|c| c.id.as_str()).unwrap_or_default();
+                    rec.signin = crm_guard_core::signin::login_form_seen(None, crm_id);
+                    self.save_tab(tab_id, &rec).await?;
+                } else if pending.is_some() {
                     self.save_tab(tab_id, &rec).await?;
                 }
                 Ok::<_, crate::EngineError>(pending)

@@ -34,7 +34,8 @@ fn steps_table() {
             "https://login.salesforce.com/_ui/identity/verification/method/TotpVerificationFinish",
             Some(Challenge("salesforce.login")),
         ),
-        ("https://acme.my.salesforce.com/", Some(Credential("salesforce.myDomain"))),
+        ("https://acme.my.salesforce.com/", Some(Passing)),
+        ("https://acme.my.salesforce.com/login?x=1", Some(Credential("salesforce.myDomain"))),
         (
             "https://acme.my.salesforce.com/_ui/identity/verification/method/EmailVerificationFinish",
             Some(Challenge("salesforce.verification")),
@@ -91,11 +92,16 @@ fn password_only_and_with_a_factor() {
     assert_eq!(done[0].factor, Some(Factor::ChallengePage));
     // A code field on the login host itself (the same URL, a new form).
     let (_, done) = run(&[
-        "https://acme.my.salesforce.com/",
+        "https://login.salesforce.com/",
         "OTP",
         "https://acme.lightning.force.com/lightning/page/home",
     ]);
     assert_eq!(done[0].factor, Some(Factor::CodeField));
+    // My Domain's root: its login form starts the sign-in.
+    let state = login_form_seen(None, "salesforce");
+    assert_eq!(state, Some(SignIn { recipe: "salesforce.loginForm".into(), factor: None }));
+    let marked = login_form_seen(code_field_seen(state.clone()), "salesforce");
+    assert_eq!(marked.unwrap().factor, Some(Factor::CodeField));
     // Dynamics through Entra with and without its MFA page.
     let (_, done) = run(&[
         "https://login.microsoftonline.com/common/oauth2/authorize",

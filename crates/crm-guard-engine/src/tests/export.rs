@@ -251,8 +251,11 @@ fn a_second_factor_by_url_or_code_field_gives_nothing() {
             "https://acme.lightning.force.com/lightning/page/home",
         ],
     );
+    // My Domain's root with its login form (the content script's report), then a code field.
     let my = "https://acme.my.salesforce.com/";
-    sign_in(&b, 2, &[my, &format!("OTP {my}"), "https://acme.lightning.force.com/lightning/page/home"]);
+    b.navigate(2, my);
+    b.content(2, my, json!({"type": "pwPage", "hasLoginField": true})).unwrap();
+    sign_in(&b, 2, &[&format!("OTP {my}"), "https://acme.lightning.force.com/lightning/page/home"]);
     // Dynamics through Entra with its MFA page; another tab with the password only.
     sign_in(
         &b,
@@ -276,6 +279,16 @@ fn a_second_factor_by_url_or_code_field_gives_nothing() {
         ],
     );
     assert_eq!(findings(&b, 4), vec!["passwordOnlySignIn: Dynamics 365"]);
+    // My Domain's root: a login form, then the app with nothing between.
+    b.navigate(5, my);
+    b.content(5, my, json!({"type": "pwPage", "hasLoginField": true})).unwrap();
+    b.navigate(5, "https://acme.lightning.force.com/lightning/page/home");
+    assert_eq!(findings(&b, 5), vec!["passwordOnlySignIn: Salesforce"]);
+    // The root without a login form (a signed-in user's hop) starts nothing.
+    b.navigate(6, my);
+    b.content(6, my, json!({"type": "pwPage", "hasLoginField": false})).unwrap();
+    b.navigate(6, "https://acme.lightning.force.com/lightning/page/home");
+    assert!(findings(&b, 6).is_empty());
 }
 
 #[test]
