@@ -1,7 +1,8 @@
-// Downloads, forwarded to the engine (crm_guard_engine::export). In Chromium the file is held
-// until the engine answers: `onDeterminingFilename` with its callback kept here, called by the
-// engine through `crmGuardDownloads.release` (or the download is cancelled). Firefox has no such
-// hold: `onCreated` is forwarded and the engine's cancel comes after the file may have started.
+// Downloads, forwarded to the engine (crm_guard_engine::export). `onCreated` everywhere; in
+// Chromium also `onDeterminingFilename`, which holds the file until the engine answers: its
+// callback is kept here and called by the engine through `crmGuardDownloads.release` (or the
+// download is cancelled). The engine decides on the first report of a download; where there is
+// no hold (Firefox, or a debugger that took over downloads) it pauses the download instead.
 import { handle } from './core.js';
 
 const held = new Map();
@@ -27,12 +28,9 @@ const forward = (d, isHeld) =>
     held: isHeld,
   });
 
-if (chrome.downloads?.onDeterminingFilename) {
-  chrome.downloads.onDeterminingFilename.addListener((d, suggest) => {
-    held.set(d.id, suggest);
-    forward(d, true); // the engine releases it on its own failure (a failure is logged by core.js)
-    return true;
-  });
-} else {
-  chrome.downloads?.onCreated.addListener((d) => forward(d, false));
-}
+chrome.downloads?.onCreated.addListener((d) => forward(d, false));
+chrome.downloads?.onDeterminingFilename?.addListener((d, suggest) => {
+  held.set(d.id, suggest);
+  forward(d, true); // the engine releases it on its own failure (a failure is logged by core.js)
+  return true;
+});

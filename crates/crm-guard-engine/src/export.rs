@@ -7,7 +7,11 @@
 //! what it will log in `storage.session` (`export:<id>`: kind, recipe, CRM, host, size and the
 //! file name as policy allows — never a path or a URL) until the export page answers.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
+
+use futures::lock::Mutex;
 
 use crm_guard_core::events::{EventKind, NewEvent};
 use crm_guard_core::export::{self, Action, Classified, DownloadFacts, Origin};
@@ -28,7 +32,21 @@ pub(crate) struct Download {
     pub id: i32,
     pub facts: DownloadFacts,
     pub size: Option<u64>,
+    /// Reported by `onDeterminingFilename`: the browser waits for a release.
+    pub held: bool,
 }
+
+/// Downloads decided in this worker's life. Chromium reports one download twice (`onCreated`,
+/// then `onDeterminingFilename` — or only the first when a debugger owns downloads): the first
+/// report decides, the second only follows the decision with its hold.
+#[derive(Default)]
+pub(crate) struct State {
+    decided: RefCell<HashMap<i32, Action>>,
+    lock: Mutex<()>,
+}
+
+/// Decisions remembered at most (a new worker starts empty).
+const MAX_DECIDED: usize = 1000;
 
 /// What is kept of a held download until the user answers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,14 +69,33 @@ impl<P: Ports + 'static> Engine<P> {
     /// A download began. Whatever happens here, a held download is released or cancelled (an
     /// error releases it: the browser's own behaviour, and the failure is logged to the console).
     pub(crate) async fn download_created(self: &Rc<Self>, mut d: Download) -> Result<()> {
-        let out = self.download_decide(&mut d).await;
-        if out.is_err() {
-            self.ports.release(d.id);
+        let _one_at_a_time = self.exports.lock.lock().await;
+        let earlier = self.exports.decided.borrow().get(&d.id).copied();
+        if let Some(action) = earlier {
+            // Held for a reason: the answer releases it; cancelled: nothing to release.
+            if d.held && matches!(action, Action::Ignore | Action::Log) {
+                self.ports.release(d.id);
+            }
+            return Ok(());
         }
-        out
+        let out = self.download_decide(&mut d).await;
+        match out {
+            Ok(action) => {
+                let mut decided = self.exports.decided.borrow_mut();
+                if decided.len() >= MAX_DECIDED {
+                    decided.clear();
+                }
+                decided.insert(d.id, action);
+                Ok(())
+            }
+            Err(e) => {
+                self.ports.release(d.id);
+                Err(e)
+            }
+        }
     }
 
-    async fn download_decide(self: &Rc<Self>, d: &mut Download) -> Result<()> {
+    async fn download_decide(self: &Rc<Self>, d: &mut Download) -> Result<Action> {
         if d.facts.referrer.trim().is_empty() {
             d.facts.tab_url = self.ports.active_tab_url().await.map(crate::kept);
         }
@@ -66,7 +103,7 @@ impl<P: Ports + 'static> Engine<P> {
         let s = &settings.settings;
         let Some(c) = export::classify(&s.catalog(), &d.facts) else {
             self.ports.release(d.id);
-            return Ok(());
+            return Ok(Action::Ignore);
         };
         let action = export::decide(s, &c);
         let file = export::file_name_for_log(s.export_log_file_names, &d.facts.filename);
@@ -105,11 +142,15 @@ impl<P: Ports + 'static> Engine<P> {
                     file,
                 };
                 self.write(Area::Session, &held_key(d.id), &held).await?;
+                if !d.held {
+                    // No hold from the browser: pause it (a file already complete cannot be).
+                    self.ports.pause(d.id, true).await.ok();
+                }
                 let page = format!("{}?id={}", self.ports.extension_url(EXPORT_PAGE), d.id);
                 self.ports.open_page(&page).await?;
             }
         }
-        Ok(())
+        Ok(action)
     }
 
     async fn log_download(
@@ -156,6 +197,7 @@ impl<P: Ports + 'static> Engine<P> {
         self.forget(Area::Session, &held_key(id)).await?;
         if proceed {
             self.ports.release(id);
+            self.ports.pause(id, false).await.ok();
         } else {
             self.ports.cancel(id).await?;
         }

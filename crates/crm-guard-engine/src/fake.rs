@@ -64,6 +64,8 @@ pub struct State {
     pub released: RefCell<Vec<i32>>,
     pub cancelled: RefCell<Vec<i32>>,
     pub opened: RefCell<Vec<String>>,
+    /// `(id, true)`: paused; `(id, false)`: resumed.
+    pub paused: RefCell<Vec<(i32, bool)>>,
     /// The active tab's URL (`Downloads::active_tab_url`).
     pub active_tab: RefCell<Option<String>>,
     /// Storage, badge and tab-query calls yield once before answering, so `send_all`'s events
@@ -121,6 +123,10 @@ impl Downloads for Fake {
     }
     async fn cancel(&self, id: i32) -> PortResult<()> {
         self.state.cancelled.borrow_mut().push(id);
+        Ok(())
+    }
+    async fn pause(&self, id: i32, paused: bool) -> PortResult<()> {
+        self.state.paused.borrow_mut().push((id, paused));
         Ok(())
     }
     async fn open_page(&self, url: &str) -> PortResult<()> {

@@ -84,6 +84,7 @@ pub struct Engine<P: Ports> {
     pw: password::State,
     /// Budgets of page-driven messages, per tab.
     limits: limits::State,
+    exports: export::State,
     /// One lock per tab with events in flight: a tab's events run in arrival order.
     tab_locks: RefCell<HashMap<i32, Rc<Mutex<()>>>>,
     /// Idle events run one at a time (the machine is loaded, fed and saved as a whole).
@@ -99,6 +100,7 @@ impl<P: Ports + 'static> Engine<P> {
             net: network::State::default(),
             pw: password::State::default(),
             limits: limits::State::default(),
+            exports: export::State::default(),
             tab_locks: RefCell::default(),
             idle_lock: Mutex::new(()),
         })
@@ -156,9 +158,7 @@ impl<P: Ports + 'static> Engine<P> {
                     filename: filename.chars().take(1024).collect(),
                 };
                 let size = (file_size.is_finite() && file_size > 0.0).then_some(file_size as u64);
-                // Not held (Firefox): asking still records the reason, and a cancel still cancels.
-                let _ = held;
-                self.download_created(export::Download { id: download_id, facts, size }).await?
+                self.download_created(export::Download { id: download_id, facts, size, held }).await?
             }
             Event::Message { message, sender } => return self.message(message, sender).await,
         }

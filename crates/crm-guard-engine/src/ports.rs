@@ -231,6 +231,9 @@ pub trait Downloads {
     fn release(&self, id: i32);
     /// `downloads.cancel`, then `downloads.erase` (the file and its entry are gone).
     async fn cancel(&self, id: i32) -> PortResult<()>;
+    /// `downloads.pause` (true) or `downloads.resume` (false): the hold where the browser gives
+    /// none (Firefox; a browser whose downloads a debugger took over).
+    async fn pause(&self, id: i32, paused: bool) -> PortResult<()>;
     /// `tabs.create` of an extension page.
     async fn open_page(&self, url: &str) -> PortResult<()>;
     /// The URL of the active tab of the last focused window (a download's opener when the

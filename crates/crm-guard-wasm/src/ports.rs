@@ -163,6 +163,10 @@ impl Downloads for Chrome {
         call_p(chrome::downloads::cancel(id)).await?;
         call_p(chrome::downloads::erase(&js(&json!({ "id": id }))?)).await.map(|_| ())
     }
+    async fn pause(&self, id: i32, paused: bool) -> PortResult<()> {
+        let call = if paused { chrome::downloads::pause(id) } else { chrome::downloads::resume(id) };
+        call_p(call).await.map(|_| ())
+    }
     async fn open_page(&self, url: &str) -> PortResult<()> {
         call_p(chrome::tabs::create(&js(&json!({ "url": url }))?)).await.map(|_| ())
     }

@@ -308,3 +308,37 @@ fn the_check_can_be_off_and_a_code_report_for_another_document_is_dropped() {
     let session = b.state.session.borrow().values().map(Value::to_string).collect::<String>();
     assert!(!session.contains("/login"), "{session}");
 }
+
+fn report(id: i32, held: bool) -> Event {
+    serde_json::from_value(json!({
+        "type": "downloadCreated", "downloadId": id, "url": REPORT, "referrer": SF_PAGE,
+        "mime": "text/csv", "filename": "r.csv", "held": held
+    }))
+    .unwrap()
+}
+
+#[test]
+fn one_download_reported_twice_is_decided_once_and_paused_where_not_held() {
+    let b = Browser::new();
+    // onCreated, then onDeterminingFilename: one event, the hold released.
+    b.send(report(1, false)).unwrap();
+    b.send(report(1, true)).unwrap();
+    assert_eq!(of_kind(&b, "dataExport").len(), 1);
+    assert_eq!(*b.state.released.borrow(), vec![1, 1]);
+    // Warn with no hold from the browser: paused until the answer, resumed after it.
+    b.set_policy(json!({"exportTableMode": "warn"}));
+    b.send(report(2, false)).unwrap();
+    b.send(report(2, true)).unwrap();
+    assert_eq!(*b.state.paused.borrow(), vec![(2, true)]);
+    assert_eq!(b.state.opened.borrow().len(), 1, "one prompt");
+    b.page(json!({"type": "exportDecision", "id": 2, "proceed": true, "reason": "audit"})).unwrap();
+    assert_eq!(*b.state.paused.borrow(), vec![(2, true), (2, false)]);
+    assert_eq!(b.state.released.borrow().last(), Some(&2));
+    // Block: cancelled once, never released, one event.
+    b.set_policy(json!({"exportTableMode": "block"}));
+    b.send(report(3, false)).unwrap();
+    b.send(report(3, true)).unwrap();
+    assert_eq!(*b.state.cancelled.borrow(), vec![3]);
+    assert!(!b.state.released.borrow().contains(&3));
+    assert_eq!(of_kind(&b, "dataExport").len(), 3);
+}
