@@ -16,6 +16,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { certificates as makeCertificates } from './certs.mjs';
+import { exportGate, salesforceExports, salesforceLogin } from './exports.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PUBLIC = path.join(HERE, 'public');
@@ -37,6 +38,7 @@ export const HOSTS = {
   'globex.my.salesforce.com': "another organisation's Salesforce (same app): a tenant that is not Acme's",
   'evil.my.site.com': "someone else's Salesforce Experience site (same app, login form): a phishing kit's home",
   'www.salesforce.com': 'marketing page (not a CRM tab)',
+  'login.salesforce.com': 'Salesforce login host: password, then a one-time code for user "otp" (exports.mjs)',
   'app.hubspot.com': 'HubSpot-like CRM page (HSTS) + /login',
   [HTTP_CRM_HOST]: 'CRM page on http and https, no HSTS, not HSTS-preloaded',
   'crm.acme.test': 'self-hosted CRM (http and https, no HSTS)',
@@ -141,6 +143,7 @@ export async function startTestbed(opts = {}) {
   let probe = { status: 200, body: 'trusted' };
   let reportStatus = 204;
   let reportPreflight = true;
+  const gate = exportGate();
 
   const sockets = new Set();
   const track = (server) =>
@@ -182,6 +185,8 @@ export async function startTestbed(opts = {}) {
     // Other organisations' tenants of the same CRM (issue 10, item 1): the same app, other owners.
     if (host === 'globex.my.salesforce.com' || host === 'evil.my.site.com') return salesforce({ scheme, host, url, req, res, rec });
     switch (host) {
+      case 'login.salesforce.com':
+        return salesforceLogin({ req, res, h: secHeaders(scheme), html, body: rec.body });
       case 'www.salesforce.com':
         return sendHtml(res, html('Salesforce: The #1 AI CRM', '<h1>Salesforce</h1><p>Marketing page.</p>'), secHeaders(scheme));
       case 'app.hubspot.com':
@@ -283,6 +288,7 @@ export async function startTestbed(opts = {}) {
   function salesforce({ scheme, url, req, res }) {
     const p = url.pathname;
     const h = secHeaders(scheme);
+    if (salesforceExports({ p, url, res, h, html, gate })) return;
     switch (p) {
       case '/':
       case '/lightning/o/Account/home':
@@ -452,6 +458,10 @@ export async function startTestbed(opts = {}) {
     /** `{status, body}` for https://probe.acme.test/probe, or null to drop its connections. */
     setProbe(p) {
       probe = p === null ? null : { status: p.status ?? 200, body: p.body ?? '' };
+    },
+    /** Lets the held report export bodies finish (exports.mjs). */
+    releaseExports() {
+      gate.release();
     },
     setReportStatus(status) {
       reportStatus = status;

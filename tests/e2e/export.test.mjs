@@ -1,0 +1,125 @@
+// The export guard in Chromium (issue 12): a report's CSV export from the Salesforce-like testbed
+// logged, held for a reason, blocked (the file never completes); a blob: export built by a CRM
+// page; a copy of 500 table rows logged and a 20-character copy not. Policy through the user's
+// options (setOptions: in force when the worker says so). No sleeps: every wait is on state (the
+// event log, the download's state, the export page).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import { poll, setOptions, useBrowser } from './harness.mjs';
+
+const REPORTS = 'https://acme.my.salesforce.com/reports/contacts';
+
+describe('export guard', () => {
+  let testbed, b;
+  useBrowser((env) => ({ testbed, b } = env));
+
+  const events = async (kind) => ((await b.storage('local')).eventLog?.events ?? []).filter((e) => e.kind === kind);
+  const exportEvent = (part, n = 1) =>
+    poll(async () => {
+      const found = (await events('dataExport')).filter((e) => e.detail.includes(part));
+      return found.length >= n && found;
+    }, `a dataExport event with "${part}"`);
+  /** Clicks `selector` on `page`; resolves with Playwright's download. */
+  const download = async (page, selector) => {
+    const [d] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+    return d;
+  };
+  /** The browser's own record of the download of `url`. */
+  const item = (url) => b.evalSw(async (url) => (await chrome.downloads.search({ url }))[0] ?? null, url);
+
+  test('a report export is logged by default and lands, with the recipe and no file name', async () => {
+    const { page } = await b.openTab(REPORTS);
+    const d = await download(page, '#export');
+    const [e] = await exportEvent('table export (salesforce.reportExport): logged');
+    assert.equal(e.crmId, 'salesforce');
+    assert.equal(e.host, 'acme.my.salesforce.com');
+    assert.ok(!e.detail.includes('report1700000000000'), 'no file name unless IT allows it');
+    testbed.releaseExports();
+    const file = await d.path();
+    assert.equal((await fs.readFile(file, 'utf8')).trim().split('\n').length, 501, 'header and 500 rows');
+    await page.close();
+  });
+
+  test('warn: held until the user gives a reason in an accessible, localised page; the reason is logged', async () => {
+    await setOptions(b, { exportTableMode: 'warn', exportLogFileNames: 'hashed' });
+    const { page } = await b.openTab(REPORTS);
+    const prompt = b.context.waitForEvent('page', (p) => p.url().includes('export.html?id='));
+    const d = await download(page, '#export');
+    const ask = await prompt;
+    await ask.waitForSelector('body[data-ready="true"]');
+    const url = d.url();
+    assert.notEqual((await item(url))?.state, 'complete', 'not saved while the user is asked');
+    assert.deepEqual(await events('dataExport'), (await events('dataExport')).filter((e) => !e.detail.includes('asked')));
+    assert.match(await ask.textContent('#askWhy'), /table export \(records\) from Salesforce/);
+    // An empty reason is refused, with an alert.
+    await ask.getByRole('button', { name: 'Save the file' }).click();
+    await ask.waitForSelector('#needReason:not([hidden])');
+    await ask.getByLabel('Reason for this export').fill('Quarterly review for the board');
+    await ask.getByRole('button', { name: 'Save the file' }).click();
+    const [e] = await exportEvent('asked');
+    assert.match(e.detail, /^table export \(salesforce\.reportExport\): asked, file sha256:[0-9a-f]{16}, reason: Quarterly review for the board$/);
+    testbed.releaseExports();
+    assert.ok(await d.path(), 'the file lands after the answer');
+    await page.close();
+  });
+
+  test('block: cancelled before it lands, explained ("ask IT"), recorded', async () => {
+    await setOptions(b, { exportTableMode: 'block', exportLogFileNames: 'none' });
+    const { page } = await b.openTab(REPORTS);
+    const explained = b.context.waitForEvent('page', (p) => p.url().includes('export.html?blocked=table'));
+    const d = await download(page, '#export');
+    const [e] = await exportEvent('blocked');
+    assert.equal(e.detail, 'table export (salesforce.reportExport): blocked');
+    assert.equal(e.level, 'atRisk');
+    const page2 = await explained;
+    await page2.waitForSelector('body[data-ready="true"]');
+    assert.match(await page2.textContent('main'), /Download blocked|stopped a table export \(records\) from Salesforce/);
+    assert.match(await page2.textContent('main'), /ask your IT department/);
+    testbed.releaseExports();
+    assert.ok(await d.failure(), 'the download failed (cancelled)');
+    assert.equal(await item(d.url()), null, 'erased from the browser');
+    await page.close();
+  });
+
+  test('a blob: export built by a CRM page is seen', async () => {
+    await setOptions(b, { exportTableMode: 'log' });
+    const { page } = await b.openTab(REPORTS);
+    const d = await download(page, '#blob');
+    assert.ok(d.url().startsWith('blob:https://acme.my.salesforce.com/'));
+    const [e] = await exportEvent('table export (blob): logged');
+    assert.equal(e.crmId, 'salesforce');
+    await page.close();
+  });
+
+  test('a copy of 500 table rows is logged and a 20-character copy is not', async () => {
+    const { page } = await b.openTab(REPORTS);
+    await page.bringToFront();
+    const select = (what) =>
+      page.evaluate((what) => {
+        const range = document.createRange();
+        if (what === 'short') {
+          const text = document.getElementById('short').firstChild;
+          range.setStart(text, 0);
+          range.setEnd(text, 20);
+        } else {
+          range.selectNodeContents(document.querySelector('#rows tbody'));
+        }
+        getSelection().removeAllRanges();
+        getSelection().addRange(range);
+        return getSelection().toString().length;
+      }, what);
+    assert.equal(await select('short'), 20);
+    await page.keyboard.press('Control+C');
+    assert.ok((await select('rows')) > 2000);
+    await page.keyboard.press('Control+C');
+    const [e] = await poll(async () => {
+      const found = await events('largeCopy');
+      return found.length > 0 && found;
+    }, 'a largeCopy event');
+    assert.match(e.detail, /^\d+ characters, 500 table rows$/);
+    assert.equal(e.host, 'acme.my.salesforce.com');
+    assert.equal((await events('largeCopy')).length, 1, 'the 20-character copy was not logged');
+    await page.close();
+  });
+});
