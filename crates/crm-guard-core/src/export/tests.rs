@@ -23,11 +23,14 @@ fn crm(c: &Classified) -> (&str, &str) {
     }
 }
 
+/// (download URL, referrer, tab, MIME, file, expected (crm, kind, recipe)).
+type Row<'a> = (&'a str, &'a str, Option<&'a str>, &'a str, &'a str, Option<(&'a str, ExportKind, &'a str)>);
+
 /// URL × response table: (download URL, referrer, tab, MIME, file) → (crm, kind, recipe).
 #[test]
 fn recipes_table() {
     let sf = "https://acme.my.salesforce.com";
-    let rows: &[(&str, &str, Option<&str>, &str, &str, Option<(&str, ExportKind, &str)>)] = &[
+    let rows: &[Row] = &[
         (
             "https://acme.my.salesforce.com/00O5e000001abcD?export=1&enc=UTF-8&xf=csv",
             sf,
