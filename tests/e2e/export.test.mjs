@@ -58,7 +58,10 @@ describe('export guard', () => {
     await ask.getByLabel('Reason for this export').fill('Quarterly review for the board');
     await ask.getByRole('button', { name: 'Save the file' }).click();
     const [e] = await exportEvent('asked');
-    assert.match(e.detail, /^table export \(salesforce\.reportExport\): asked, file sha256:[0-9a-f]{16}, reason: Quarterly review for the board$/);
+    // The name is in the event hashed when the browser named the file before the answer (Chromium's
+    // onDeterminingFilename; a debugger that owns downloads, as here, may keep it from us).
+    assert.match(e.detail, /^table export \(salesforce\.reportExport\): asked(, file sha256:[0-9a-f]{16})?, reason: Quarterly review for the board$/);
+    assert.ok(!e.detail.includes('report1700000000000'), 'never the name itself in hashed mode');
     testbed.releaseExports();
     assert.ok(await d.path(), 'the file lands after the answer');
     await page.close();

@@ -42,8 +42,15 @@ pub(crate) struct Download {
 #[derive(Default)]
 pub(crate) struct State {
     decided: RefCell<HashMap<i32, Action>>,
+    /// Decided on a report without a file name (Chromium's `onCreated` comes before the name is
+    /// known) while policy wants names: logged when the named report comes, or after
+    /// [`NAME_WAIT_MS`] without one.
+    unlogged: RefCell<HashMap<i32, (Classified, Action, Option<u64>)>>,
     lock: Mutex<()>,
 }
+
+/// How long a decided download's event waits for its file name.
+const NAME_WAIT_MS: u32 = 3000;
 
 /// Decisions remembered at most (a new worker starts empty).
 const MAX_DECIDED: usize = 1000;
@@ -76,7 +83,7 @@ impl<P: Ports + 'static> Engine<P> {
             if d.held && matches!(action, Action::Ignore | Action::Log) {
                 self.ports.release(d.id);
             }
-            return Ok(());
+            return self.named_later(&d).await;
         }
         let out = self.download_decide(&mut d).await;
         match out {
@@ -111,11 +118,11 @@ impl<P: Ports + 'static> Engine<P> {
             Action::Ignore => self.ports.release(d.id),
             Action::Log => {
                 self.ports.release(d.id);
-                self.log_download(&c, action, d.size, file.as_deref(), None).await?;
+                self.log_when_named(d, &c, action, file).await?;
             }
             Action::Block => {
                 self.ports.cancel(d.id).await?;
-                self.log_download(&c, action, d.size, file.as_deref(), None).await?;
+                self.log_when_named(d, &c, action, file).await?;
                 let crm = crm_name(&c.origin);
                 let page = format!(
                     "{}?blocked={}&crm={}",
@@ -151,6 +158,53 @@ impl<P: Ports + 'static> Engine<P> {
             }
         }
         Ok(action)
+    }
+
+    /// Logs now, or — without a file name yet while policy wants names — when the named report
+    /// of the same download comes (`named_later`), at the latest after [`NAME_WAIT_MS`].
+    async fn log_when_named(
+        self: &Rc<Self>,
+        d: &Download,
+        c: &Classified,
+        action: Action,
+        file: Option<String>,
+    ) -> Result<()> {
+        let wants_name = self.settings().await?.settings.export_log_file_names
+            != crm_guard_core::policy::FileNameLog::None;
+        if file.is_some() || d.held || !wants_name {
+            return self.log_download(c, action, d.size, file.as_deref(), None).await;
+        }
+        self.exports.unlogged.borrow_mut().insert(d.id, (c.clone(), action, d.size));
+        let (this, id) = (self.clone(), d.id);
+        self.ports.spawn(Box::pin(async move {
+            this.ports.sleep(NAME_WAIT_MS).await;
+            let waiting = this.exports.unlogged.borrow_mut().remove(&id);
+            if let Some((c, action, size)) = waiting {
+                if let Err(e) = this.log_download(&c, action, size, None, None).await {
+                    this.report_failure("logging a download", &e);
+                }
+            }
+        }));
+        Ok(())
+    }
+
+    /// The second report of a decided download: its file name completes the waiting event or
+    /// the held download's record.
+    async fn named_later(self: &Rc<Self>, d: &Download) -> Result<()> {
+        let mode = self.settings().await?.settings.export_log_file_names;
+        let Some(file) = export::file_name_for_log(mode, &d.facts.filename) else { return Ok(()) };
+        let waiting = self.exports.unlogged.borrow_mut().remove(&d.id);
+        if let Some((c, action, size)) = waiting {
+            return self.log_download(&c, action, size.or(d.size), Some(&file), None).await;
+        }
+        if let Some(mut held) = self.read::<Held>(Area::Session, &held_key(d.id)).await? {
+            if held.file.is_none() {
+                held.file = Some(file);
+                held.size = held.size.or(d.size);
+                self.write(Area::Session, &held_key(d.id), &held).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn log_download(

@@ -29,6 +29,8 @@ pub struct State {
     /// Held by a test to make `storage.managed` answer late (a cold browser).
     pub managed_gate: Mutex<()>,
     pub managed_reads: Cell<u32>,
+    /// Held by a test to keep sleeps (timers of follow-up work) from ending.
+    pub sleep_gate: Mutex<()>,
     /// Held by a test to keep badge paints (a tab's work) in flight.
     pub paint_gate: Mutex<()>,
     pub badges: RefCell<HashMap<i32, Option<Badge>>>,
@@ -263,6 +265,7 @@ impl Clock for Fake {
         self.state.now.get()
     }
     async fn sleep(&self, ms: u32) {
+        let _open = self.state.sleep_gate.lock().await;
         self.state.now.set(self.state.now.get() + u64::from(ms));
     }
 }

@@ -342,3 +342,45 @@ fn one_download_reported_twice_is_decided_once_and_paused_where_not_held() {
     assert!(!b.state.released.borrow().contains(&3));
     assert_eq!(of_kind(&b, "dataExport").len(), 3);
 }
+
+fn named(id: i32, held: bool, file: &str) -> Event {
+    serde_json::from_value(json!({
+        "type": "downloadCreated", "downloadId": id, "url": REPORT, "referrer": SF_PAGE,
+        "mime": "text/csv", "filename": file, "held": held
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_file_name_that_comes_with_the_second_report_is_in_the_event() {
+    let b = Browser::new();
+    b.set_policy(json!({"exportLogFileNames": "full"}));
+    // Chromium: onCreated without a name, then onDeterminingFilename with it.
+    let timers = b.state.sleep_gate.try_lock().unwrap();
+    b.send(named(1, false, "")).unwrap();
+    assert!(of_kind(&b, "dataExport").is_empty(), "waits for the name");
+    b.send(named(1, true, "/tmp/report1.csv")).unwrap();
+    let e = of_kind(&b, "dataExport");
+    assert_eq!(e[0]["detail"], "table export (salesforce.reportExport): logged, file report1.csv");
+    // No named report (a debugger owns downloads): logged without a name after the wait.
+    b.send(named(2, false, "")).unwrap();
+    assert_eq!(of_kind(&b, "dataExport").len(), 1);
+    drop(timers);
+    b.settle();
+    let e = of_kind(&b, "dataExport");
+    assert_eq!(e.len(), 2, "the first one is not logged twice");
+    assert_eq!(e[1]["detail"], "table export (salesforce.reportExport): logged");
+    // Warn: the name reaches the held record, and so the event at the answer.
+    b.set_policy(json!({"exportLogFileNames": "full", "exportTableMode": "warn"}));
+    b.send(named(3, false, "")).unwrap();
+    b.send(named(3, true, "C:\\\\Users\\\\x\\\\report3.csv")).unwrap();
+    b.page(json!({"type": "exportDecision", "id": 3, "proceed": true, "reason": "audit"})).unwrap();
+    assert!(of_kind(&b, "dataExport")[2]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("file report3.csv, reason: audit"));
+    // With names off nothing waits.
+    b.set_policy(json!({}));
+    b.send(named(4, false, "")).unwrap();
+    assert_eq!(of_kind(&b, "dataExport").len(), 4);
+}
