@@ -45,9 +45,12 @@ pub(crate) struct State {
     /// Decided on a report without a file name (Chromium's `onCreated` comes before the name is
     /// known) while policy wants names: logged when the named report comes, or after
     /// [`NAME_WAIT_MS`] without one.
-    unlogged: RefCell<HashMap<i32, (Classified, Action, Option<u64>)>>,
+    unlogged: RefCell<HashMap<i32, Unlogged>>,
     lock: Mutex<()>,
 }
+
+/// A decided download's event waiting for its file name: what it was, what was done, its size.
+type Unlogged = (Classified, Action, Option<u64>);
 
 /// How long a decided download's event waits for its file name.
 const NAME_WAIT_MS: u32 = 3000;
