@@ -98,6 +98,8 @@ export async function launch({
     for (const wake of arrivals) wake();
   }
   context.on('serviceworker', adopt);
+  context.on('page', closeSurely);
+  for (const p of context.pages()) closeSurely(p);
   for (const w of context.serviceWorkers()) adopt(w);
 
   const swTargets = () =>
@@ -359,6 +361,37 @@ export async function waitForManaged(b, predicate, timeoutMs = 10_000) {
 }
 
 /** Runs `fn(cdpSession)` on a CDP session of some tab of the context (a blank one if none is open). */
+/**
+ * Chromium drops a tab close that arrives while the tab commits a navigation: `Target.closeTarget`
+ * answers success and the tab stays, so Playwright's `page.close()` never settles (seen after a
+ * `form.submit()`; found by attaching to the hung test: the only pending call was Page.close, the
+ * tab alive and idle, and a second closeTarget closed it at once). Each page's `close()` sends the
+ * close again, by name in the output, while the tab is still there.
+ */
+function closeSurely(page) {
+  const close = page.close.bind(page);
+  page.close = async (options) => {
+    const done = close(options);
+    const gone = new Promise((resolve) => {
+      done.then(resolve, resolve);
+      page.once('close', resolve);
+    });
+    for (let attempt = 1; ; attempt++) {
+      const closed = await Promise.race([gone.then(() => true), sleep(3000).then(() => false)]);
+      if (closed || page.isClosed()) return done;
+      if (attempt > 3) throw new Error(`page ${page.url()} did not close after ${attempt} close requests`);
+      console.log(`# harness: ${page.url()} still open after a close request; asking Chromium again`);
+      try {
+        const cdp = await page.context().newCDPSession(page);
+        const { targetInfo } = await cdp.send('Target.getTargetInfo');
+        await cdp.send('Target.closeTarget', { targetId: targetInfo.targetId });
+      } catch {
+        // Closed meanwhile: the next turn sees it.
+      }
+    }
+  };
+}
+
 async function withCdp(context, fn) {
   let page = context.pages().find((p) => !p.isClosed());
   let temp = null;

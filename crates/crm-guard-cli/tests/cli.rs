@@ -221,6 +221,15 @@ fn score_argument_and_stdin() {
     assert_eq!(o.status.code(), Some(2), "clap usage error");
 }
 
+/// Issue 13's report, replayed: `crm-guard score 'J0hn.Sm1th@acme'` printed a crack time of
+/// 3 years or 9 years from run to run. Every run now prints the same.
+#[test]
+fn score_is_the_same_in_every_run() {
+    let outputs: Vec<String> = (0..8).map(|_| stdout(&run(&["score", "--json", "J0hn.Sm1th@acme"]))).collect();
+    assert!(outputs[0].contains("\"score\""), "{}", outputs[0]);
+    assert!(outputs.iter().all(|o| *o == outputs[0]), "{outputs:#?}");
+}
+
 #[test]
 fn a_closed_pipe_is_not_a_crash() {
     use std::process::{Command, Stdio};

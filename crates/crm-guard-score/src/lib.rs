@@ -349,3 +349,37 @@ fn suggestion_id(s: zxcvbn::feedback::Suggestion) -> &'static str {
 
 #[cfg(test)]
 mod tests;
+
+/// The determinism check's golden lines (issue 13), shared by the native test
+/// (`tests/determinism.rs`) and the WASM one (`crm-guard-wasm/tests/wasm.rs`), which compare
+/// them with `tests/golden/corpus-1000.tsv`.
+#[doc(hidden)]
+pub mod golden {
+    /// The golden file, as committed.
+    pub const FILE: &str = include_str!("../tests/golden/corpus-1000.tsv");
+    /// Context the extension passes as user inputs on a CRM page (CRM name, org, user).
+    pub const INPUTS: [&str; 3] = ["salesforce", "acme", "john.smith@acme.com"];
+
+    /// Two lines per password (without, then with [`INPUTS`]): everything the extension shows.
+    /// guesses_log10 to 9 decimals (log10 may differ in the last bit between libm versions).
+    pub fn lines(passwords: &[String]) -> Vec<String> {
+        passwords
+            .iter()
+            .enumerate()
+            .flat_map(|(i, pw)| {
+                [&[][..], &INPUTS[..]].map(|inputs| {
+                    let s = super::score(pw, inputs);
+                    format!(
+                        "{i}\t{}\t{}\t{:.9}\t{:e}\t{}\t{}",
+                        inputs.len(),
+                        s.score,
+                        s.guesses_log10,
+                        s.crack_seconds,
+                        s.warning.unwrap_or("-"),
+                        s.suggestions.join(",")
+                    )
+                })
+            })
+            .collect()
+    }
+}
