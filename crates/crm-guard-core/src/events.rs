@@ -512,16 +512,22 @@ pub fn is_install_id(s: &str) -> bool {
 /// The report body: `{ "schema", "batchId", "installId", "sentMs", "nonce", "extensionVersion",
 /// "events" }`, every field inside what [`sign`] covers.
 pub fn report_body(batch: &Batch, sending: &Sending<'_>) -> String {
+    body_with_events(batch, sending, &batch.events)
+}
+
+/// [`report_body`]'s envelope around `events` as given (the reporting formats pass each event with
+/// its class: `reporting::crm_guard_body`).
+pub(crate) fn body_with_events<E: Serialize>(batch: &Batch, sending: &Sending<'_>, events: E) -> String {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
-    struct Body<'a> {
+    struct Body<'a, E> {
         schema: &'a str,
         batch_id: u64,
         install_id: &'a str,
         sent_ms: u64,
         nonce: &'a str,
         extension_version: &'a str,
-        events: &'a [Event],
+        events: E,
     }
     let body = Body {
         schema: SCHEMA,
@@ -530,7 +536,7 @@ pub fn report_body(batch: &Batch, sending: &Sending<'_>) -> String {
         sent_ms: sending.sent_ms,
         nonce: sending.nonce,
         extension_version: sending.extension_version,
-        events: &batch.events,
+        events,
     };
     serde_json::to_string(&body).unwrap_or_default()
 }

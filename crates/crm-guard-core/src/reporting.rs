@@ -14,7 +14,7 @@
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::events::{sign, Batch, Event, EventKind, Sending, SCHEMA, SIGNATURE_HEADER};
+use crate::events::{sign, Batch, Event, EventKind, Sending, SIGNATURE_HEADER};
 use crate::finding::Level;
 use crate::policy::ReportingFormat;
 
@@ -162,27 +162,7 @@ fn classified(events: &[Event]) -> Vec<Classified<'_>> {
 
 /// The `crm-guard` body: `events::report_body`'s fields, each event with its `ocsf` class.
 pub fn crm_guard_body(batch: &Batch, sending: &Sending<'_>) -> String {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Body<'a> {
-        schema: &'a str,
-        batch_id: u64,
-        install_id: &'a str,
-        sent_ms: u64,
-        nonce: &'a str,
-        extension_version: &'a str,
-        events: Vec<Classified<'a>>,
-    }
-    let body = Body {
-        schema: SCHEMA,
-        batch_id: batch.batch_id,
-        install_id: sending.install_id,
-        sent_ms: sending.sent_ms,
-        nonce: sending.nonce,
-        extension_version: sending.extension_version,
-        events: classified(&batch.events),
-    };
-    serde_json::to_string(&body).unwrap_or_default()
+    crate::events::body_with_events(batch, sending, classified(&batch.events))
 }
 
 /// `Chrome 156` / `Microsoft Edge 130` / `Chromium 156` / `Firefox 140` from a user agent; the

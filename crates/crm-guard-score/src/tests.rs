@@ -151,7 +151,7 @@ fn corpus_agrees_with_upstream_zxcvbn_within_its_jitter() {
     const UPSTREAM_JITTER_LOG10: f64 = 0.5;
     let corpus: Vec<String> =
         serde_json::from_str(include_str!("../../../tests/bench/password-corpus.json")).expect("corpus");
-    let (mut same_score, mut checked) = (0, 0);
+    let (mut same_score, mut checked, mut upstream_varied) = (0, 0, 0);
     for pw in corpus.iter().filter(|pw| segments(&capped(pw)).len() == 1) {
         let scored = capped(pw);
         let ours = score_unbounded(pw, &["acme"]);
@@ -159,9 +159,14 @@ fn corpus_agrees_with_upstream_zxcvbn_within_its_jitter() {
         let nearest = runs.iter().map(|(g, _)| (g - ours.guesses_log10).abs()).fold(f64::INFINITY, f64::min);
         assert!(nearest <= UPSTREAM_JITTER_LOG10, "{pw:?}: ours {ours:?}, upstream {runs:?}");
         same_score += usize::from(runs.iter().any(|&(_, s)| s == ours.score));
+        upstream_varied += usize::from(runs.iter().any(|r| r.0 != runs[0].0));
         checked += 1;
     }
     assert!(checked > 3_000, "{checked}");
+    println!(
+        "same 0-4 score as one of three crates.io zxcvbn runs: {same_score} of {checked}; \
+         crates.io zxcvbn gave one password different guesses across its three runs: {upstream_varied}"
+    );
     // Scores (0–4) agree on all but a handful of passwords near a boundary.
     assert!(same_score * 1_000 >= checked * 998, "same score on {same_score} of {checked}");
 }

@@ -159,7 +159,7 @@ fn crm_guard_batches_stay_signed_with_ocsf_classes() {
     let sig = r.headers.iter().find(|(k, _)| k == SIGNATURE_HEADER).unwrap();
     assert_eq!(sig.1, sign(b"0123456789abcdef", r.body.as_bytes()));
     let v: Value = serde_json::from_str(&r.body).unwrap();
-    assert_eq!(v["schema"], SCHEMA);
+    assert_eq!(v["schema"], crate::events::SCHEMA);
     assert_eq!(v["batchId"], 7);
     assert_eq!(v["nonce"], "00112233445566778899aabbccddeeff");
     assert_eq!(v["events"][0]["kind"], "idleLogout");
