@@ -7,6 +7,8 @@ localise();
 
 const params = new URLSearchParams(location.search);
 const kindText = (kind) => t(`export_kind_${['table', 'report', 'other'].includes(kind) ? kind : 'other'}`);
+// The CRM and its host: another organisation's tenant must not read as "from Salesforce".
+const named = (crm, host) => (crm ? (host ? `${crm} (${host})` : crm) : '?');
 const show = (id) => {
   document.getElementById(id).hidden = false;
 };
@@ -21,7 +23,7 @@ const finish = (text) => {
 if (params.has('blocked')) {
   document.getElementById('heading').textContent = t('export_blockedTitle');
   document.title = t('export_blockedTitle');
-  document.getElementById('blockedWhy').textContent = t('export_blockedBody', [kindText(params.get('blocked')), params.get('crm') || '?']);
+  document.getElementById('blockedWhy').textContent = t('export_blockedBody', [kindText(params.get('blocked')), named(params.get('crm'), params.get('host'))]);
   show('blocked');
 } else {
   const id = Number(params.get('id'));
@@ -29,7 +31,7 @@ if (params.has('blocked')) {
   if (!info) {
     finish(t('export_gone'));
   } else {
-    document.getElementById('askWhy').textContent = t('export_askBody', [kindText(info.kind), info.crm || '?']);
+    document.getElementById('askWhy').textContent = t('export_askBody', [kindText(info.kind), named(info.crm, info.host)]);
     show('ask');
     const reason = document.getElementById('reason');
     reason.focus();

@@ -1,8 +1,7 @@
-// Downloads, forwarded to the engine (crm_guard_engine::export). `onCreated` everywhere; in
-// Chromium also `onDeterminingFilename`, which holds the file until the engine answers: its
-// callback is kept here and called by the engine through `crmGuardDownloads.release` (or the
-// download is cancelled). The engine decides on the first report of a download; where there is
-// no hold (Firefox, or a debugger that took over downloads) it pauses the download instead.
+// Downloads, forwarded to the engine (crm_guard_engine::export). Chromium: `onDeterminingFilename`,
+// which holds the file until the engine answers: its callback is kept here and called by the
+// engine through `crmGuardDownloads.release` (or the download is cancelled). Firefox: `onCreated`
+// (no hold; the engine pauses the download instead).
 import { handle } from './core.js';
 
 const held = new Map();
@@ -15,6 +14,9 @@ globalThis.crmGuardDownloads = {
   },
 };
 
+// The engine replies `{held}`: a download it asked about or blocked stays with it; anything else —
+// or no reply (the engine failed: a trap, a malformed event) — is let go here, so no download
+// hangs (a second release is a no-op).
 const forward = (d, isHeld) =>
   handle({
     type: 'downloadCreated',
@@ -26,13 +28,20 @@ const forward = (d, isHeld) =>
     filename: d.filename ?? '',
     fileSize: d.fileSize > 0 ? d.fileSize : (d.totalBytes ?? 0),
     held: isHeld,
+  }).then((r) => {
+    if (!r?.held) globalThis.crmGuardDownloads.release(d.id);
   });
 
-chrome.downloads?.onCreated.addListener((d) => forward(d, false));
-// Chromium only; named indirectly so Firefox's linter does not report an API it lacks.
+// Chromium decides on onDeterminingFilename (the file name is known there, not in onCreated);
+// onCreated only where that event does not exist (Firefox). Named indirectly so Firefox's linter
+// does not report an API it lacks.
 const HOLD = 'onDeterminingFilename';
-chrome.downloads?.[HOLD]?.addListener((d, suggest) => {
-  held.set(d.id, suggest);
-  forward(d, true); // the engine releases it on its own failure (a failure is logged by core.js)
-  return true;
-});
+if (chrome.downloads?.[HOLD]) {
+  chrome.downloads[HOLD].addListener((d, suggest) => {
+    held.set(d.id, suggest);
+    forward(d, true);
+    return true;
+  });
+} else {
+  chrome.downloads?.onCreated.addListener((d) => forward(d, false));
+}

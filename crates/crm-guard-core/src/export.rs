@@ -8,7 +8,7 @@
 //! ([`classify`] returns `None`); one that may come from a CRM page but cannot be told (a
 //! `data:` URL from a tab we cannot read) is [`Origin::Unknown`], never dropped.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
 
@@ -17,7 +17,7 @@ use crate::host::PageUrl;
 use crate::policy::{ExportMode, FileNameLog, Settings};
 
 /// What kind of data leaves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ExportKind {
     /// Records as a table or archive: CSV, XLSX/XLS, VCF, JSON, ZIP backups.
@@ -159,7 +159,8 @@ pub fn kind_of_file(filename: &str, mime: &str) -> ExportKind {
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     match ext {
         "csv" | "tsv" | "xlsx" | "xls" | "xlsm" | "ods" | "vcf" | "json" | "zip" => return ExportKind::Table,
-        "pdf" => return ExportKind::Report,
+        // A saved page (Save page as) of a CRM is its records as shown: a report.
+        "pdf" | "html" | "htm" | "mhtml" | "mht" => return ExportKind::Report,
         _ => {}
     }
     let mime = mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -173,8 +174,20 @@ pub fn kind_of_file(filename: &str, mime: &str) -> ExportKind {
         | "application/zip"
         | "application/x-zip-compressed"
         | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => ExportKind::Table,
-        "application/pdf" => ExportKind::Report,
+        "application/pdf" | "text/html" | "multipart/related" | "application/x-mimearchive" => {
+            ExportKind::Report
+        }
         _ => ExportKind::Other,
+    }
+}
+
+/// A file a CRM page built itself (`blob:`/`data:`): whatever its name or type says, it is data
+/// the page held — a table unless its type says report (a page cannot avoid the record by naming
+/// its CSV `x.dat` or typing it `application/octet-stream`).
+fn page_made_kind(file_kind: ExportKind) -> ExportKind {
+    match file_kind {
+        ExportKind::Other => ExportKind::Table,
+        k => k,
     }
 }
 
@@ -208,7 +221,7 @@ pub fn classify(catalog: &Catalog, d: &DownloadFacts) -> Option<Classified> {
     // The download's own URL on a CRM host: a recipe may know it.
     for url in [scheme_less, d.final_url.trim()] {
         if let Some((origin, _)) = blob_origin(url).and_then(|u| crm_at(catalog, u)) {
-            return Some(Classified { origin, kind: file_kind, recipe: "blob" });
+            return Some(Classified { origin, kind: page_made_kind(file_kind), recipe: "blob" });
         }
         if let Some((origin, _)) = crm_at(catalog, url) {
             let recipe = recipe_for(&origin, url);
@@ -223,13 +236,16 @@ pub fn classify(catalog: &Catalog, d: &DownloadFacts) -> Option<Classified> {
     let from_page = [Some(d.referrer.as_str()), d.tab_url.as_deref()];
     for url in from_page.into_iter().flatten() {
         if let Some((origin, _)) = crm_at(catalog, url) {
-            let recipe = if page_made { "blob" } else { "file" };
-            return Some(Classified { origin, kind: file_kind, recipe });
+            let (kind, recipe) =
+                if page_made { (page_made_kind(file_kind), "blob") } else { (file_kind, "file") };
+            return Some(Classified { origin, kind, recipe });
         }
     }
-    // A page-made file whose page we cannot read: say so rather than guess.
+    // A page-made file whose page we cannot read: say so rather than guess. A `blob:` whose
+    // origin we can read and is not a CRM (nor opened from one, above) is not an export.
     let unreadable = d.referrer.trim().is_empty() && d.tab_url.is_none();
-    (page_made && unreadable).then_some(Classified {
+    let foreign_blob = [scheme_less, d.final_url.trim()].into_iter().any(|u| blob_origin(u).is_some());
+    (page_made && unreadable && !foreign_blob).then_some(Classified {
         origin: Origin::Unknown,
         kind: file_kind,
         recipe: "unknownOrigin",
@@ -321,7 +337,19 @@ pub fn download_detail(
     file: Option<&str>,
     reason: Option<&str>,
 ) -> String {
-    let mut d = format!("{} export ({}): {}", c.kind.id(), c.recipe, action.id());
+    download_status_detail(c, action.id(), size, file, reason)
+}
+
+/// [`download_detail`] with a status other than an action's: "held, reason asked", "hold lost,
+/// cancelled", "not held (already complete)", "cancel failed".
+pub fn download_status_detail(
+    c: &Classified,
+    status: &str,
+    size: Option<u64>,
+    file: Option<&str>,
+    reason: Option<&str>,
+) -> String {
+    let mut d = format!("{} export ({}): {status}", c.kind.id(), c.recipe);
     if let Some(s) = size.filter(|s| *s > 0) {
         d.push_str(&format!(", {s} bytes"));
     }

@@ -42,6 +42,8 @@ pub(crate) struct Download {
 #[derive(Default)]
 pub(crate) struct State {
     decided: RefCell<HashMap<i32, Action>>,
+    /// The ids of `decided`, oldest first (the oldest is forgotten at [`MAX_DECIDED`]).
+    order: RefCell<std::collections::VecDeque<i32>>,
     /// Decided on a report without a file name (Chromium's `onCreated` comes before the name is
     /// known) while policy wants names: logged when the named report comes, or after
     /// [`NAME_WAIT_MS`] without one.
@@ -58,6 +60,9 @@ const NAME_WAIT_MS: u32 = 3000;
 /// Decisions remembered at most (a new worker starts empty).
 const MAX_DECIDED: usize = 1000;
 
+/// Held downloads at most in [`HELD_INDEX_KEY`] (a flood past it is cancelled, never released).
+const MAX_HELD: usize = 200;
+
 /// What is kept of a held download until the user answers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -65,20 +70,49 @@ struct Held {
     crm_id: Option<String>,
     crm_name: Option<String>,
     host: Option<String>,
-    kind: String,
+    kind: export::ExportKind,
     recipe: String,
     size: Option<u64>,
     file: Option<String>,
+    /// The browser holds it (Chromium's `onDeterminingFilename`): a new worker has lost that
+    /// hold. Otherwise the download is paused, which survives the worker.
+    #[serde(default)]
+    browser_hold: bool,
+    /// The tab of the prompt that asks about it, once the prompt asked.
+    #[serde(default)]
+    prompt_tab: Option<i32>,
+}
+
+impl Held {
+    fn classified(&self) -> Classified {
+        let origin = match (&self.crm_id, &self.crm_name, &self.host) {
+            (Some(crm_id), Some(crm_name), Some(host)) => {
+                Origin::Crm { crm_id: crm_id.clone(), crm_name: crm_name.clone(), host: host.clone() }
+            }
+            _ => Origin::Unknown,
+        };
+        Classified { origin, kind: self.kind, recipe: export::recipe_id(&self.recipe) }
+    }
 }
 
 fn held_key(id: i32) -> String {
     format!("{EXPORT_KEY_PREFIX}{id}")
 }
 
+/// `storage.session`: the ids of the downloads held for an answer.
+const HELD_INDEX_KEY: &str = "exportHeld";
+
+/// The engine's reply to a download: `held` when the shell must not let it go on its own (asked,
+/// or blocked — even when cancelling failed).
+fn reply(action: Action) -> Value {
+    json!({ "held": matches!(action, Action::Ask | Action::Block) })
+}
+
 impl<P: Ports + 'static> Engine<P> {
-    /// A download began. Whatever happens here, a held download is released or cancelled (an
-    /// error releases it: the browser's own behaviour, and the failure is logged to the console).
-    pub(crate) async fn download_created(self: &Rc<Self>, mut d: Download) -> Result<()> {
+    /// A download began. Released at once when it is not an export or only logged (an error
+    /// before the decision releases it: the browser's own behaviour, logged to the console).
+    /// Once asked or blocked, it is never released on an error: fail closed.
+    pub(crate) async fn download_created(self: &Rc<Self>, mut d: Download) -> Result<Value> {
         let _one_at_a_time = self.exports.lock.lock().await;
         let earlier = self.exports.decided.borrow().get(&d.id).copied();
         if let Some(action) = earlier {
@@ -86,17 +120,29 @@ impl<P: Ports + 'static> Engine<P> {
             if d.held && matches!(action, Action::Ignore | Action::Log) {
                 self.ports.release(d.id);
             }
-            return self.named_later(&d).await;
+            if let Err(e) = self.named_later(&d).await {
+                self.report_failure("naming a download's event", &e);
+            }
+            return Ok(reply(action));
         }
-        let out = self.download_decide(&mut d).await;
-        match out {
-            Ok(action) => {
-                let mut decided = self.exports.decided.borrow_mut();
-                if decided.len() >= MAX_DECIDED {
-                    decided.clear();
-                }
-                decided.insert(d.id, action);
-                Ok(())
+        let decided = match self.download_classify(&mut d).await {
+            Ok(x) => x,
+            Err(e) => {
+                self.ports.release(d.id);
+                return Err(e);
+            }
+        };
+        let Some((c, action, file)) = decided else {
+            self.ports.release(d.id);
+            self.remember(d.id, Action::Ignore);
+            return Ok(reply(Action::Ignore));
+        };
+        self.remember(d.id, action);
+        match self.download_act(&d, &c, action, file).await {
+            Ok(()) => Ok(reply(action)),
+            Err(e) if matches!(action, Action::Ask | Action::Block) => {
+                self.report_failure("holding or cancelling a download", &e);
+                Ok(reply(action))
             }
             Err(e) => {
                 self.ports.release(d.id);
@@ -105,33 +151,78 @@ impl<P: Ports + 'static> Engine<P> {
         }
     }
 
-    async fn download_decide(self: &Rc<Self>, d: &mut Download) -> Result<Action> {
+    fn remember(&self, id: i32, action: Action) {
+        let mut order = self.exports.order.borrow_mut();
+        let mut decided = self.exports.decided.borrow_mut();
+        while decided.len() >= MAX_DECIDED {
+            match order.pop_front() {
+                Some(old) => decided.remove(&old),
+                None => break,
+            };
+        }
+        if decided.insert(id, action).is_none() {
+            order.push_back(id);
+        }
+    }
+
+    async fn download_classify(
+        self: &Rc<Self>,
+        d: &mut Download,
+    ) -> Result<Option<(Classified, Action, Option<String>)>> {
         if d.facts.referrer.trim().is_empty() {
             d.facts.tab_url = self.ports.active_tab_url().await.map(crate::kept);
         }
         let settings = self.settings().await?;
         let s = &settings.settings;
-        let Some(c) = export::classify(&s.catalog(), &d.facts) else {
-            self.ports.release(d.id);
-            return Ok(Action::Ignore);
-        };
+        let Some(c) = export::classify(&s.catalog(), &d.facts) else { return Ok(None) };
         let action = export::decide(s, &c);
         let file = export::file_name_for_log(s.export_log_file_names, &d.facts.filename);
+        Ok(Some((c, action, file)))
+    }
+
+    /// Cancels a download; one already complete (Firefox's `cancel` rejects then) has its file
+    /// removed instead. The error is the cancel's when both fail.
+    async fn cancel_or_remove(&self, id: i32) -> std::result::Result<(), crate::ports::PortError> {
+        match self.ports.cancel(id).await {
+            Ok(()) => Ok(()),
+            Err(e) => self.ports.remove_file(id).await.map_err(|_| e),
+        }
+    }
+
+    /// Cancels a download that must not be saved, recording a failure as its own event.
+    /// Whether it is gone.
+    async fn cancel_recorded(self: &Rc<Self>, id: i32, c: &Classified, size: Option<u64>) -> Result<bool> {
+        if let Err(e) = self.cancel_or_remove(id).await {
+            self.ports.log_error(&format!("[crm-guard] cancelling download {id} failed: {e}"));
+            self.log_status(c, "cancel failed, the file may be saved", size, None).await?;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    async fn download_act(
+        self: &Rc<Self>,
+        d: &Download,
+        c: &Classified,
+        action: Action,
+        file: Option<String>,
+    ) -> Result<()> {
         match action {
             Action::Ignore => self.ports.release(d.id),
             Action::Log => {
                 self.ports.release(d.id);
-                self.log_when_named(d, &c, action, file).await?;
+                self.log_when_named(d, c, action, file).await?;
             }
             Action::Block => {
-                self.ports.cancel(d.id).await?;
-                self.log_when_named(d, &c, action, file).await?;
-                let crm = crm_name(&c.origin);
+                // Recorded first: whatever fails next, the attempt is in the log.
+                self.log_when_named(d, c, action, file).await?;
+                self.cancel_recorded(d.id, c, d.size).await?;
                 let page = format!(
-                    "{}?blocked={}&crm={}",
+                    "{}?blocked={}&crm={}&host={}",
                     self.ports.extension_url(EXPORT_PAGE),
                     c.kind.id(),
-                    encode_component(&crm)
+                    encode_component(&crm_name(&c.origin)),
+                    encode_component(&crm_host(&c.origin)),
                 );
                 self.ports.open_page(&page).await?;
             }
@@ -146,21 +237,95 @@ impl<P: Ports + 'static> Engine<P> {
                     crm_id,
                     crm_name,
                     host,
-                    kind: c.kind.id().into(),
+                    kind: c.kind,
                     recipe: c.recipe.into(),
                     size: d.size,
-                    file,
+                    file: file.clone(),
+                    browser_hold: d.held,
+                    prompt_tab: None,
                 };
+                // Recorded at once: a prompt left unanswered still leaves this event.
+                self.log_status(c, "held, reason asked", d.size, file.as_deref()).await?;
+                let mut index: Vec<i32> = self.read(Area::Session, HELD_INDEX_KEY).await?.unwrap_or_default();
+                if index.len() >= MAX_HELD {
+                    self.log_status(c, "too many held, cancelled", d.size, file.as_deref()).await?;
+                    return self.cancel_recorded(d.id, c, d.size).await.map(|_| ());
+                }
                 self.write(Area::Session, &held_key(d.id), &held).await?;
-                if !d.held {
-                    // No hold from the browser: pause it (a file already complete cannot be).
-                    self.ports.pause(d.id, true).await.ok();
+                index.push(d.id);
+                self.write(Area::Session, HELD_INDEX_KEY, &index).await?;
+                if !d.held && self.ports.pause(d.id, true).await.is_err() {
+                    // No hold from the browser, and a file already complete cannot be paused.
+                    self.log_status(c, "could not be held (already complete)", d.size, file.as_deref())
+                        .await?;
                 }
                 let page = format!("{}?id={}", self.ports.extension_url(EXPORT_PAGE), d.id);
                 self.ports.open_page(&page).await?;
             }
         }
-        Ok(action)
+        Ok(())
+    }
+
+    async fn log_status(
+        self: &Rc<Self>,
+        c: &Classified,
+        status: &str,
+        size: Option<u64>,
+        file: Option<&str>,
+    ) -> Result<()> {
+        let detail = export::download_status_detail(c, status, size, file, None);
+        self.log_export_event(c, Level::AtRisk, detail).await
+    }
+
+    /// A held download's hold ends without an answer (its prompt closed, or the worker that held
+    /// it is gone): it is cancelled — fail closed — and that is recorded.
+    async fn hold_lost(self: &Rc<Self>, id: i32, h: &Held, why: &str) -> Result<()> {
+        let c = h.classified();
+        self.log_status(&c, &format!("{why}, cancelled"), h.size, h.file.as_deref()).await?;
+        if self.cancel_recorded(id, &c, h.size).await? {
+            self.unhold(id).await?;
+        }
+        Ok(())
+    }
+
+    /// Forgets a held download's record and its place in the index.
+    async fn unhold(self: &Rc<Self>, id: i32) -> Result<()> {
+        self.forget(Area::Session, &held_key(id)).await?;
+        let mut index: Vec<i32> = self.read(Area::Session, HELD_INDEX_KEY).await?.unwrap_or_default();
+        index.retain(|i| *i != id);
+        self.write(Area::Session, HELD_INDEX_KEY, &index).await
+    }
+
+    /// The worker (re)started: a download the browser held for the old worker is no longer
+    /// held (Chromium would save it); each is cancelled and recorded.
+    pub(crate) async fn exports_wake(self: &Rc<Self>) -> Result<()> {
+        let _one_at_a_time = self.exports.lock.lock().await;
+        let index: Vec<i32> = self.read(Area::Session, HELD_INDEX_KEY).await?.unwrap_or_default();
+        for id in index {
+            if self.exports.decided.borrow().contains_key(&id) {
+                continue; // held by this worker
+            }
+            match self.read::<Held>(Area::Session, &held_key(id)).await? {
+                Some(h) if h.browser_hold => self.hold_lost(id, &h, "hold lost (worker restarted)").await?,
+                Some(_) => {}
+                None => self.unhold(id).await?,
+            }
+        }
+        Ok(())
+    }
+
+    /// A tab closed: if it was the prompt of a held download, that download is cancelled.
+    pub(crate) async fn export_tab_closed(self: &Rc<Self>, tab_id: i32) -> Result<()> {
+        let _one_at_a_time = self.exports.lock.lock().await;
+        let index: Vec<i32> = self.read(Area::Session, HELD_INDEX_KEY).await?.unwrap_or_default();
+        for id in index {
+            if let Some(h) = self.read::<Held>(Area::Session, &held_key(id)).await? {
+                if h.prompt_tab == Some(tab_id) {
+                    self.hold_lost(id, &h, "prompt closed without an answer").await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Logs now, or — without a file name yet while policy wants names — when the named report
@@ -220,6 +385,10 @@ impl<P: Ports + 'static> Engine<P> {
     ) -> Result<()> {
         let detail = export::download_detail(c, action, size, file, reason);
         let level = if action == Action::Block { Level::AtRisk } else { Level::Warning };
+        self.log_export_event(c, level, detail).await
+    }
+
+    async fn log_export_event(self: &Rc<Self>, c: &Classified, level: Level, detail: String) -> Result<()> {
         let mut e = NewEvent::new(self.ports.now_ms(), EventKind::DataExport).level(level).detail(detail);
         if let Origin::Crm { crm_id, host, .. } = &c.origin {
             e = e.crm(crm_id.clone()).host(host.clone());
@@ -227,23 +396,28 @@ impl<P: Ports + 'static> Engine<P> {
         self.log_event(e).await.map(|_| ())
     }
 
-    /// The export page asks what a held download is.
-    pub(crate) async fn export_prompt_info(self: &Rc<Self>, id: i32) -> Result<Value> {
-        let held: Option<Held> = self.read(Area::Session, &held_key(id)).await?;
-        match held {
-            Some(h) => to_value(&json!({ "kind": h.kind, "crm": h.crm_name, "recipe": h.recipe })),
-            None => Ok(Value::Null),
+    /// The export page asks what a held download is; its tab becomes the download's prompt
+    /// (closing it without an answer cancels the download).
+    pub(crate) async fn export_prompt_info(self: &Rc<Self>, id: i32, tab: Option<i32>) -> Result<Value> {
+        let _one_at_a_time = self.exports.lock.lock().await;
+        let Some(mut h) = self.read::<Held>(Area::Session, &held_key(id)).await? else { return Ok(Value::Null) };
+        if h.prompt_tab.is_none() && tab.is_some() {
+            h.prompt_tab = tab;
+            self.write(Area::Session, &held_key(id), &h).await?;
         }
+        to_value(&json!({ "kind": h.kind.id(), "crm": h.crm_name, "host": h.host, "recipe": h.recipe }))
     }
 
     /// The user's answer: go on with a reason (logged), or cancel. Only a download still held
-    /// is acted on (a second answer, or one for an id never held, does nothing).
+    /// is acted on (a second answer, or one for an id never held, does nothing): answers run one
+    /// at a time, so a double submit is acted on once.
     pub(crate) async fn export_decision(
         self: &Rc<Self>,
         id: i32,
         proceed: bool,
         reason: &str,
     ) -> Result<Value> {
+        let _one_at_a_time = self.exports.lock.lock().await;
         let Some(h) = self.read::<Held>(Area::Session, &held_key(id)).await? else {
             return Ok(json!({ "done": false }));
         };
@@ -251,30 +425,20 @@ impl<P: Ports + 'static> Engine<P> {
         if proceed && reason.is_empty() {
             return Ok(json!({ "done": false, "needReason": true }));
         }
-        self.forget(Area::Session, &held_key(id)).await?;
-        if proceed {
-            self.ports.release(id);
-            self.ports.pause(id, false).await.ok();
-        } else {
-            self.ports.cancel(id).await?;
-        }
-        let origin = match (&h.crm_id, &h.crm_name, &h.host) {
-            (Some(crm_id), Some(crm_name), Some(host)) => {
-                Origin::Crm { crm_id: crm_id.clone(), crm_name: crm_name.clone(), host: host.clone() }
-            }
-            _ => Origin::Unknown,
-        };
-        let kind = match h.kind.as_str() {
-            "table" => export::ExportKind::Table,
-            "report" => export::ExportKind::Report,
-            _ => export::ExportKind::Other,
-        };
-        let recipe = export::recipe_id(&h.recipe);
-        let c = Classified { origin, kind, recipe };
+        let c = h.classified();
         // "asked, reason: …" went on with the user's reason; "blocked, reason: cancelled…" did not.
         let what = if proceed { Action::Ask } else { Action::Block };
         let why = Some(if proceed { reason } else { "cancelled by the user" });
         self.log_download(&c, what, h.size, h.file.as_deref(), why).await?;
+        if proceed {
+            self.ports.release(id);
+            self.ports.pause(id, false).await.ok();
+        } else if !self.cancel_recorded(id, &c, h.size).await? {
+            return Ok(json!({ "done": false, "failed": true }));
+        }
+        // Forgotten only once acted on: a failure above leaves the hold to its prompt or a wake.
+        self.unhold(id).await?;
+        self.remember(id, what);
         Ok(json!({ "done": true }))
     }
 
@@ -351,6 +515,14 @@ impl<P: Ports + 'static> Engine<P> {
         self.log_event(e).await?;
         let finding = Finding::new(FindingKind::PasswordOnlySignIn).with_detail(crm.unwrap_or_default());
         Ok((state, Some(finding)))
+    }
+}
+
+/// The host for the explanation page, or nothing.
+fn crm_host(origin: &Origin) -> String {
+    match origin {
+        Origin::Crm { host, .. } => host.clone(),
+        Origin::Unknown => String::new(),
     }
 }
 

@@ -68,6 +68,13 @@ pub struct State {
     pub opened: RefCell<Vec<String>>,
     /// `(id, true)`: paused; `(id, false)`: resumed.
     pub paused: RefCell<Vec<(i32, bool)>>,
+    /// Files removed after they completed (`Downloads::remove_file`).
+    pub removed: RefCell<Vec<i32>>,
+    /// Failure injection: `cancel` rejects (a download already complete), `remove_file`
+    /// rejects, `pause` rejects.
+    pub cancel_fails: Cell<bool>,
+    pub remove_fails: Cell<bool>,
+    pub pause_fails: Cell<bool>,
     /// The active tab's URL (`Downloads::active_tab_url`).
     pub active_tab: RefCell<Option<String>>,
     /// Storage, badge and tab-query calls yield once before answering, so `send_all`'s events
@@ -124,10 +131,23 @@ impl Downloads for Fake {
         self.state.released.borrow_mut().push(id);
     }
     async fn cancel(&self, id: i32) -> PortResult<()> {
+        if self.state.cancel_fails.get() {
+            return Err(PortError("Download must be in progress".into()));
+        }
         self.state.cancelled.borrow_mut().push(id);
         Ok(())
     }
+    async fn remove_file(&self, id: i32) -> PortResult<()> {
+        if self.state.remove_fails.get() {
+            return Err(PortError("removeFile failed".into()));
+        }
+        self.state.removed.borrow_mut().push(id);
+        Ok(())
+    }
     async fn pause(&self, id: i32, paused: bool) -> PortResult<()> {
+        if paused && self.state.pause_fails.get() {
+            return Err(PortError("Download must be in progress".into()));
+        }
         self.state.paused.borrow_mut().push((id, paused));
         Ok(())
     }

@@ -117,6 +117,7 @@ impl<P: Ports + 'static> Engine<P> {
             Event::Wake => {
                 self.settings_prefetch();
                 self.idle_event(idle::Input::Wake).await?;
+                self.exports_wake().await?;
             }
             Event::Installed | Event::Startup => self.whole_browser_pass(true).await?,
             Event::NavigationStarted { tab_id, url } => self.navigation_started(tab_id, &url).await?,
@@ -128,7 +129,10 @@ impl<P: Ports + 'static> Engine<P> {
             Event::HeadersReceived { tab_id, request_id, url, status, headers } => {
                 self.headers_received(tab_id, request_id, url, status, &headers).await?
             }
-            Event::TabRemoved { tab_id } => self.tab_removed(tab_id).await?,
+            Event::TabRemoved { tab_id } => {
+                self.tab_removed(tab_id).await?;
+                self.export_tab_closed(tab_id).await?;
+            }
             Event::StorageChanged { area, keys } => self.storage_changed(&area, &keys).await?,
             Event::Alarm { name } => self.alarm(&name).await?,
             Event::IdleChanged { state } => {
@@ -158,7 +162,7 @@ impl<P: Ports + 'static> Engine<P> {
                     filename: filename.chars().take(1024).collect(),
                 };
                 let size = (file_size.is_finite() && file_size > 0.0).then_some(file_size as u64);
-                self.download_created(export::Download { id: download_id, facts, size, held }).await?
+                return self.download_created(export::Download { id: download_id, facts, size, held }).await;
             }
             Event::Message { message, sender } => return self.message(message, sender).await,
         }
@@ -280,7 +284,7 @@ impl<P: Ports + 'static> Engine<P> {
             Message::ExportPrint => self.export_print(&url).await,
             Message::SigninCodeField if main_frame => self.signin_code_field(tab, url).await,
             Message::SigninCodeField => Ok(Value::Null),
-            Message::ExportPromptInfo { id } => self.export_prompt_info(id).await,
+            Message::ExportPromptInfo { id } => self.export_prompt_info(id, sender.tab_id).await,
             Message::ExportDecision { id, proceed, reason } => {
                 self.export_decision(id, proceed, &reason).await
             }

@@ -229,8 +229,11 @@ pub trait Downloads {
     /// Lets a download the shell holds go on (Chromium's `onDeterminingFilename` callback);
     /// nothing when it is not held (Firefox, a restarted worker).
     fn release(&self, id: i32);
-    /// `downloads.cancel`, then `downloads.erase` (the file and its entry are gone).
+    /// `downloads.cancel`, then `downloads.erase` (the partial file and the entry are gone).
+    /// Rejects on a download already complete (Firefox; Chromium when the file was small).
     async fn cancel(&self, id: i32) -> PortResult<()>;
+    /// `downloads.removeFile`: deletes a completed download's file (what `cancel` cannot).
+    async fn remove_file(&self, id: i32) -> PortResult<()>;
     /// `downloads.pause` (true) or `downloads.resume` (false): the hold where the browser gives
     /// none (Firefox; a browser whose downloads a debugger took over).
     async fn pause(&self, id: i32, paused: bool) -> PortResult<()>;

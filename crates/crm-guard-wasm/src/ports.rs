@@ -1,5 +1,4 @@
-//! `impl Ports for Chrome`: each port is one browser call (or a few, joined), values crossing
-//! as JSON. No decision here: the engine decides what to call and with what.
+//! `impl Ports for Chrome`: each port is one browser call (or a few), values as JSON. No decision.
 
 use crm_guard_core::idle::logout::{Cookie, CookieRemoval};
 use crm_guard_core::idle::BrowserIdleState;
@@ -16,8 +15,7 @@ use crate::{from_js, to_js};
 /// The browser this worker runs in.
 pub struct Chrome;
 
-/// Whether this is Firefox (Gecko): the one place the binding tells browsers apart, for the
-/// few calls whose shape differs (`runtime.getBrowserInfo` exists only there).
+/// Firefox (`runtime.getBrowserInfo`)? The one place the binding tells browsers apart.
 fn gecko() -> bool {
     let runtime =
         Reflect::get(&js_sys::global(), &"chrome".into()).and_then(|c| Reflect::get(&c, &"runtime".into()));
@@ -162,6 +160,9 @@ impl Downloads for Chrome {
     async fn cancel(&self, id: i32) -> PortResult<()> {
         call_p(chrome::downloads::cancel(id)).await?;
         call_p(chrome::downloads::erase(&js(&json!({ "id": id }))?)).await.map(|_| ())
+    }
+    async fn remove_file(&self, id: i32) -> PortResult<()> {
+        call_p(chrome::downloads::remove_file(id)).await.map(|_| ())
     }
     async fn pause(&self, id: i32, paused: bool) -> PortResult<()> {
         let call = if paused { chrome::downloads::pause(id) } else { chrome::downloads::resume(id) };

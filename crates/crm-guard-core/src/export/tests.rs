@@ -198,16 +198,43 @@ fn a_redirect_keeps_the_crm_of_the_first_url_and_the_host_only() {
 
 #[test]
 fn page_made_files_we_cannot_place_are_unknown_origin_never_dropped() {
-    for url in ["data:text/csv,a,b", "blob:null/1234", "blob:https://example.com/1"] {
+    for url in ["data:text/csv,a,b", "blob:null/1234"] {
         let c = classify(&catalog(), &facts(url, "", None, "text/csv", "x.csv")).unwrap();
         assert_eq!(c.origin, Origin::Unknown, "{url}");
         assert_eq!(c.recipe, "unknownOrigin");
         assert_eq!(c.kind, ExportKind::Table);
     }
+    // A blob whose origin we can read and is no CRM is not an export (block mode must not
+    // block an unrelated site's CSV) — unless a CRM tab opened it.
+    let other = facts("blob:https://example.com/1", "", None, "text/csv", "x.csv");
+    assert_eq!(classify(&catalog(), &other), None);
+    let mut from_crm = other.clone();
+    from_crm.tab_url = Some("https://acme.my.salesforce.com/lightning/page/home".into());
+    assert_eq!(crm(&classify(&catalog(), &from_crm).unwrap()).0, "salesforce");
     // Garbage never panics.
     for url in ["", "blob:", "data:", "::::", "blob:https://", "https://[::1", "\u{0}"] {
         let _ = classify(&catalog(), &facts(url, url, Some(url), url, url));
     }
+}
+
+#[test]
+fn a_crm_page_cannot_hide_its_file_by_name_or_type() {
+    // A blob a CRM page built, named x.dat and typed octet-stream: still a table.
+    for (url, referrer) in [
+        ("blob:https://acme.my.salesforce.com/6d1c", ""),
+        ("data:application/octet-stream;base64,YSxi", "https://acme.my.salesforce.com/lightning/o/Contact/list"),
+    ] {
+        let c = classify(&catalog(), &facts(url, referrer, None, "application/octet-stream", "x.dat")).unwrap();
+        assert_eq!((c.kind, c.recipe), (ExportKind::Table, "blob"), "{url}");
+    }
+    // A saved CRM page (Save page as: .html, .mhtml): a report.
+    for (file, mime) in [("Contacts.mhtml", "multipart/related"), ("Contacts.html", "text/html"), ("x", "text/html")] {
+        let d = facts("https://acme.my.salesforce.com/lightning/o/Contact/list", "", None, mime, file);
+        assert_eq!(classify(&catalog(), &d).unwrap().kind, ExportKind::Report, "{file}");
+    }
+    // A page-made PDF stays a report.
+    let pdf = facts("blob:https://acme.my.salesforce.com/1", "", None, "application/pdf", "q.pdf");
+    assert_eq!(classify(&catalog(), &pdf).unwrap().kind, ExportKind::Report);
 }
 
 #[test]

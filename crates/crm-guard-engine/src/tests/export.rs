@@ -89,9 +89,14 @@ fn warn_holds_until_a_reason_then_logs_it_once() {
     b.send(download(4, REPORT, SF_PAGE, "r.csv")).unwrap();
     assert!(b.state.released.borrow().is_empty() && b.state.cancelled.borrow().is_empty(), "held");
     assert!(b.state.opened.borrow()[0].ends_with("export.html?id=4"));
-    assert!(of_kind(&b, "dataExport").is_empty(), "nothing logged before the answer");
+    let e = of_kind(&b, "dataExport");
+    assert_eq!(e.len(), 1, "the hold is recorded before any answer");
+    assert_eq!(e[0]["detail"], "table export (salesforce.reportExport): held, reason asked, 5120 bytes");
     let info = b.page(json!({"type": "exportPromptInfo", "id": 4})).unwrap();
-    assert_eq!(info, json!({"kind": "table", "crm": "Salesforce", "recipe": "salesforce.reportExport"}));
+    assert_eq!(
+        info,
+        json!({"kind": "table", "crm": "Salesforce", "host": "acme.my.salesforce.com", "recipe": "salesforce.reportExport"})
+    );
     // A reason is required to go on.
     let r = b.page(json!({"type": "exportDecision", "id": 4, "proceed": true, "reason": "  "})).unwrap();
     assert_eq!(r["needReason"], true);
@@ -107,14 +112,14 @@ fn warn_holds_until_a_reason_then_logs_it_once() {
     assert_eq!(*b.state.released.borrow(), vec![4]);
     let e = of_kind(&b, "dataExport");
     assert_eq!(
-        e[0]["detail"],
+        e[1]["detail"],
         "table export (salesforce.reportExport): asked, 5120 bytes, reason: Quarterly review"
     );
     // A second answer does nothing.
     let again = b.page(json!({"type": "exportDecision", "id": 4, "proceed": false})).unwrap();
     assert_eq!(again["done"], false);
     assert!(b.state.cancelled.borrow().is_empty());
-    assert_eq!(of_kind(&b, "dataExport").len(), 1);
+    assert_eq!(of_kind(&b, "dataExport").len(), 2);
 }
 
 #[test]
@@ -124,7 +129,7 @@ fn warn_then_cancel_cancels() {
     b.send(download(5, REPORT, SF_PAGE, "r.csv")).unwrap();
     b.page(json!({"type": "exportDecision", "id": 5, "proceed": false})).unwrap();
     assert_eq!(*b.state.cancelled.borrow(), vec![5]);
-    assert!(of_kind(&b, "dataExport")[0]["detail"]
+    assert!(of_kind(&b, "dataExport")[1]["detail"]
         .as_str()
         .unwrap()
         .ends_with("blocked, 5120 bytes, reason: cancelled by the user"));
@@ -340,7 +345,7 @@ fn one_download_reported_twice_is_decided_once_and_paused_where_not_held() {
     b.send(report(3, true)).unwrap();
     assert_eq!(*b.state.cancelled.borrow(), vec![3]);
     assert!(!b.state.released.borrow().contains(&3));
-    assert_eq!(of_kind(&b, "dataExport").len(), 3);
+    assert_eq!(of_kind(&b, "dataExport").len(), 4, "log, held, answer, block");
 }
 
 fn named(id: i32, held: bool, file: &str) -> Event {
@@ -375,12 +380,127 @@ fn a_file_name_that_comes_with_the_second_report_is_in_the_event() {
     b.send(named(3, false, "")).unwrap();
     b.send(named(3, true, "C:\\\\Users\\\\x\\\\report3.csv")).unwrap();
     b.page(json!({"type": "exportDecision", "id": 3, "proceed": true, "reason": "audit"})).unwrap();
-    assert!(of_kind(&b, "dataExport")[2]["detail"]
+    assert!(of_kind(&b, "dataExport")[3]["detail"]
         .as_str()
         .unwrap()
         .contains("file report3.csv, reason: audit"));
     // With names off nothing waits.
     b.set_policy(json!({}));
     b.send(named(4, false, "")).unwrap();
-    assert_eq!(of_kind(&b, "dataExport").len(), 4);
+    assert_eq!(of_kind(&b, "dataExport").len(), 5);
+}
+
+fn details(b: &Browser) -> Vec<String> {
+    of_kind(b, "dataExport").iter().map(|e| e["detail"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+#[test]
+fn block_of_a_finished_file_removes_it_and_is_recorded_first() {
+    // Firefox: `downloads.cancel` rejects on a download that already completed.
+    let b = Browser::new();
+    b.set_policy(json!({"exportTableMode": "block"}));
+    b.state.cancel_fails.set(true);
+    let r = b.send(download(3, REPORT, SF_PAGE, "r.csv")).unwrap();
+    assert_eq!(r, json!({"held": true}), "the shell must not let it go");
+    assert!(b.state.released.borrow().is_empty(), "never released");
+    assert_eq!(*b.state.removed.borrow(), vec![3], "the finished file is removed");
+    assert_eq!(details(&b), vec!["table export (salesforce.reportExport): blocked, 5120 bytes"]);
+}
+
+#[test]
+fn block_whose_cancel_and_remove_fail_stays_held_and_says_so() {
+    let b = Browser::new();
+    b.set_policy(json!({"exportTableMode": "block"}));
+    b.state.cancel_fails.set(true);
+    b.state.remove_fails.set(true);
+    let r = b.send(download(3, REPORT, SF_PAGE, "r.csv")).unwrap();
+    assert_eq!(r, json!({"held": true}));
+    assert!(b.state.released.borrow().is_empty(), "an error never releases a blocked download");
+    assert_eq!(
+        details(&b),
+        vec![
+            "table export (salesforce.reportExport): blocked, 5120 bytes",
+            "table export (salesforce.reportExport): cancel failed, the file may be saved, 5120 bytes",
+        ]
+    );
+    // A logged download is the shell's to release.
+    b.set_policy(json!({}));
+    assert_eq!(b.send(download(4, REPORT, SF_PAGE, "r.csv")).unwrap(), json!({"held": false}));
+}
+
+#[test]
+fn warn_cancel_keeps_the_hold_until_the_cancel_succeeds() {
+    let b = Browser::new();
+    b.set_policy(json!({"exportTableMode": "warn"}));
+    b.send(download(5, REPORT, SF_PAGE, "r.csv")).unwrap();
+    b.state.cancel_fails.set(true);
+    b.state.remove_fails.set(true);
+    let r = b.page(json!({"type": "exportDecision", "id": 5, "proceed": false})).unwrap();
+    assert_eq!(r["done"], false);
+    assert!(b.state.released.borrow().is_empty());
+    assert!(details(&b).last().unwrap().contains("cancel failed"));
+    // Still held: the next answer acts on it; a finished file is removed.
+    b.state.remove_fails.set(false);
+    let r = b.page(json!({"type": "exportDecision", "id": 5, "proceed": false})).unwrap();
+    assert_eq!(r["done"], true);
+    assert_eq!(*b.state.removed.borrow(), vec![5]);
+    assert!(b.state.released.borrow().is_empty(), "never released");
+}
+
+#[test]
+fn warn_prompt_closed_without_an_answer_cancels_and_records() {
+    let b = Browser::new();
+    b.set_policy(json!({"exportTableMode": "warn"}));
+    b.send(download(6, REPORT, SF_PAGE, "r.csv")).unwrap();
+    // The prompt opens in tab 40 and asks; the user closes it.
+    b.send(Event::Message {
+        message: json!({"type": "exportPromptInfo", "id": 6}),
+        sender: crate::protocol::Sender { extension_page: true, tab_id: Some(40), ..Default::default() },
+    })
+    .unwrap();
+    b.send(Event::TabRemoved { tab_id: 41 }).unwrap();
+    assert!(b.state.cancelled.borrow().is_empty(), "another tab closing does nothing");
+    b.send(Event::TabRemoved { tab_id: 40 }).unwrap();
+    assert_eq!(*b.state.cancelled.borrow(), vec![6]);
+    assert!(b.state.released.borrow().is_empty());
+    assert_eq!(
+        details(&b)[1],
+        "table export (salesforce.reportExport): prompt closed without an answer, cancelled, 5120 bytes"
+    );
+    let late = b.page(json!({"type": "exportDecision", "id": 6, "proceed": true, "reason": "x"})).unwrap();
+    assert_eq!(late["done"], false, "a late answer releases nothing");
+    assert!(b.state.released.borrow().is_empty());
+}
+
+#[test]
+fn warn_hold_lost_with_the_worker_is_cancelled_not_released() {
+    let b = Browser::new();
+    b.set_policy(json!({"exportTableMode": "warn"}));
+    b.send(download(7, REPORT, SF_PAGE, "r.csv")).unwrap();
+    // Firefox: a paused download (no browser hold) survives the worker.
+    let mut paused = download(8, REPORT, SF_PAGE, "r.csv");
+    if let Event::DownloadCreated { held, .. } = &mut paused {
+        *held = false;
+    }
+    b.send(paused).unwrap();
+    let b = b.restart();
+    assert_eq!(*b.state.cancelled.borrow(), vec![7], "Chromium's hold died with the worker");
+    assert!(b.state.released.borrow().is_empty());
+    assert!(details(&b).iter().any(|d| d.contains("hold lost (worker restarted), cancelled")));
+    let r = b.page(json!({"type": "exportDecision", "id": 8, "proceed": true, "reason": "ok"})).unwrap();
+    assert_eq!(r["done"], true, "the paused one still waits for its answer");
+}
+
+#[test]
+fn warn_on_a_file_that_cannot_be_paused_says_it_was_not_held() {
+    // Firefox: a small file completes before `pause` arrives.
+    let b = Browser::new();
+    b.set_policy(json!({"exportTableMode": "warn"}));
+    b.state.pause_fails.set(true);
+    let mut d = download(9, REPORT, SF_PAGE, "r.csv");
+    if let Event::DownloadCreated { held, .. } = &mut d {
+        *held = false;
+    }
+    b.send(d).unwrap();
+    assert!(details(&b).iter().any(|d| d.contains("could not be held (already complete)")), "{:?}", details(&b));
 }

@@ -1,5 +1,4 @@
-//! `chrome.downloads`, and `crmGuardDownloads.release` (`extension/worker/downloads.js`: calls
-//! the held `onDeterminingFilename` callback of a download).
+//! `chrome.downloads`, and `crmGuardDownloads.release` (worker/downloads.js: the held callback).
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
@@ -12,6 +11,8 @@ extern "C" {
     pub fn pause(id: i32) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["chrome", "downloads"], js_name = resume, catch)]
     pub fn resume(id: i32) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "downloads"], js_name = removeFile, catch)]
+    pub fn remove_file(id: i32) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["chrome", "downloads"], js_name = erase, catch)]
     pub fn erase(query: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = crmGuardDownloads, js_name = release, catch)]
