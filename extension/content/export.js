@@ -6,7 +6,9 @@
   'use strict';
   const send = (message) => chrome.runtime.sendMessage(message).catch(() => {});
 
-  document.addEventListener(
+  // On `window` in the capture phase, from document_start: ours is the first listener a copy
+  // meets, so a page's own listener (stopImmediatePropagation) cannot hide it.
+  window.addEventListener(
     'copy',
     (e) => {
       if (!e.isTrusted) return;
@@ -22,7 +24,7 @@
     true,
   );
 
-  window.addEventListener('beforeprint', () => send({ type: 'exportPrint' }));
+  window.addEventListener('beforeprint', () => send({ type: 'exportPrint' }), true);
 
   // A one-time-code field: autocomplete="one-time-code", or a short numeric field.
   const CODE = 'input[autocomplete~="one-time-code"], input[inputmode="numeric"][maxlength]';
@@ -40,8 +42,17 @@
       send({ type: 'signinCodeField' });
     }
   };
-  const observer = new MutationObserver(look);
-  observer.observe(document.documentElement, { childList: true, subtree: true });
+  // At most one look per 500 ms however busy the page's DOM is, for 10 minutes.
+  let pending = false;
+  const observer = new MutationObserver(() => {
+    if (pending || reported) return;
+    pending = true;
+    setTimeout(() => {
+      pending = false;
+      look();
+    }, 500);
+  });
+  observer.observe(document, { childList: true, subtree: true });
   setTimeout(() => observer.disconnect(), 10 * 60 * 1000);
   look();
 })();

@@ -98,9 +98,15 @@ describe('export guard', () => {
     await page.close();
   });
 
-  test('a copy of 500 table rows is logged and a 20-character copy is not', async () => {
+  test('a copy of 500 table rows is logged and a 20-character copy is not, even past a page that stops copy events', async () => {
     const { page } = await b.openTab(REPORTS);
     await page.bringToFront();
+    // The page's own listener on window, capture phase, stopping every other listener: ours runs
+    // first (document_start), so it still sees the copy.
+    await page.evaluate(() => {
+      window.addEventListener('copy', (e) => e.stopImmediatePropagation(), true);
+      document.addEventListener('copy', (e) => e.stopImmediatePropagation(), true);
+    });
     const select = (what) =>
       page.evaluate((what) => {
         const range = document.createRange();
