@@ -42,7 +42,15 @@ pub struct SignIn {
     pub recipe: String,
     #[serde(default)]
     pub factor: Option<Factor>,
+    /// When it started (ms, the engine's clock): a sign-in older than [`MAX_SIGNIN_MS`] is
+    /// forgotten.
+    #[serde(default)]
+    pub started_ms: u64,
 }
+
+/// A sign-in not finished within this long is forgotten (an abandoned login page must not mark
+/// a later visit to the CRM).
+pub const MAX_SIGNIN_MS: u64 = 5 * 60 * 1000;
 
 /// A sign-in that reached the CRM.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,12 +67,26 @@ struct HostRule {
     id: &'static str,
 }
 
-/// `.okta.com`: any subdomain; `accounts.zoho.`: any regional domain; otherwise exact.
+/// Zoho's regional account hosts (`accounts.zoho.com`, `.eu`, …): exact hosts, never a prefix
+/// (`accounts.zoho.attacker.tld` is not Zoho).
+const ZOHO_ACCOUNTS: &[&str] = &[
+    "accounts.zoho.com",
+    "accounts.zoho.eu",
+    "accounts.zoho.in",
+    "accounts.zoho.com.au",
+    "accounts.zoho.jp",
+    "accounts.zoho.com.cn",
+    "accounts.zoho.uk",
+    "accounts.zoho.sa",
+    "accounts.zohocloud.ca",
+];
+
+/// `.okta.com`: any subdomain; `accounts.zoho.`: one of [`ZOHO_ACCOUNTS`]; otherwise exact.
 fn host_is(host: &str, rule: &str) -> bool {
     if let Some(suffix) = rule.strip_prefix('.') {
         host.ends_with(rule) && host.len() > suffix.len() + 1
-    } else if rule.ends_with('.') {
-        host.starts_with(rule)
+    } else if rule == "accounts.zoho." {
+        ZOHO_ACCOUNTS.contains(&host)
     } else {
         host == rule
     }
@@ -110,34 +132,37 @@ const RULES: &[HostRule] = &[
     HostRule {
         host: "login.microsoftonline.com",
         id: "idp.entra",
-        credential: |p| contains(p, &["/oauth2/", "/saml2", "/login", "/wsfed"]),
+        // The password form posts to `/{tenant}/login`; `/oauth2/`, `/saml2` and `/wsfed` are
+        // the redirect endpoints a silent single sign-on passes through (hops).
+        credential: |p| p.to_ascii_lowercase().trim_end_matches('/').ends_with("/login"),
         challenge: |p| contains(p, &["/sas/", "/mfa"]),
     },
     HostRule {
         host: "login.live.com",
         id: "idp.entra",
-        credential: |_| true,
+        // A Microsoft account's password is posted to `/ppsecure/post.srf`.
+        credential: |p| contains(p, &["/ppsecure/post.srf"]),
         challenge: |p| contains(p, &["/proofs/"]),
     },
     HostRule {
         host: ".okta.com",
         id: "idp.okta",
-        credential: |p| {
-            starts(p, &["/login/login.htm", "/signin", "/oauth2/", "/app/", "/sso/"])
-                && !contains(p, &["/verify"])
-        },
+        // The sign-in page only; `/app/…/sso/…`, `/sso/` and `/oauth2/` are hops.
+        credential: |p| starts(p, &["/login/login.htm", "/signin"]) && !contains(p, &["/verify"]),
         challenge: |p| contains(p, &["/signin/verify", "/login/second-factor", "/mfa/", "/verify/"]),
     },
     HostRule {
         host: "accounts.google.com",
         id: "idp.google",
-        credential: |p| contains(p, &["/signin", "/servicelogin", "/o/saml2"]) && !google_challenge(p),
+        // The password step (`/challenge/pwd`); the identifier page, `/ServiceLogin` and
+        // `/o/saml2` are passed through by a silent sign-on too (hops).
+        credential: |p| contains(p, &["/challenge/pwd"]),
         challenge: google_challenge,
     },
     HostRule {
         host: "accounts.zoho.",
         id: "zoho.accounts",
-        credential: |p| starts(p, &["/signin", "/oauth/", "/login"]) && !contains(p, &["mfa", "tfa"]),
+        credential: |p| starts(p, &["/signin", "/login"]) && !contains(p, &["mfa", "tfa"]),
         challenge: |p| contains(p, &["/mfa", "/tfa", "totp"]),
     },
     // Freshworks' sign-in lives on the account's host, outside the CRM's `/crm/` path.
@@ -156,8 +181,7 @@ fn google_challenge(p: &str) -> bool {
 }
 
 /// CRM application hosts where sign-in pages live under a path.
-fn crm_step(crm_id: &str, path: &str) -> Step {
-    let p = path;
+fn crm_step(crm_id: &str, p: &str) -> Step {
     match crm_id {
         "salesforce" if sf_challenge(p) => Step::Challenge("salesforce.verification"),
         // My Domain's login page is its root, which is also where a signed-in user lands before
@@ -206,25 +230,39 @@ pub fn step_of(catalog: &Catalog, url: &str) -> Option<(Step, Option<String>)> {
     Some((step, Some(entry.id.to_string())))
 }
 
-/// The sign-in after one committed page: `(state, completed)`. A credential page starts a new
-/// sign-in (the previous one was abandoned), a challenge marks it, a CRM page ends it.
-pub fn advance(state: Option<SignIn>, step: Step) -> (Option<SignIn>, Option<Completed>) {
+/// Whether a login form at `url` can start a sign-in: a credential page of a recipe, or a CRM's
+/// root (Salesforce My Domain's login form lives there). Not a change-password form deeper in
+/// the application.
+pub fn is_credential_page(catalog: &Catalog, url: &str) -> bool {
+    match step_of(catalog, url) {
+        Some((Step::Credential(_), _)) => true,
+        Some((Step::Passing, Some(_))) => PageUrl::parse(url).is_ok_and(|p| p.path == "/"),
+        _ => false,
+    }
+}
+
+/// The sign-in after one committed page at `now_ms`: `(state, completed)`. A credential page
+/// starts a new sign-in (the previous one was abandoned), a challenge marks it, a CRM page ends
+/// it. A sign-in older than [`MAX_SIGNIN_MS`] is forgotten first. (A page that is neither a CRM
+/// nor a sign-in host — `step_of` is `None` — ends it too: the engine forgets the state.)
+pub fn advance(state: Option<SignIn>, step: Step, now_ms: u64) -> (Option<SignIn>, Option<Completed>) {
+    let state = state.filter(|s| now_ms.saturating_sub(s.started_ms) <= MAX_SIGNIN_MS);
     match (state, step) {
-        (Some(mut s), Step::Credential(id)) if s.factor.is_some() && s.recipe == id => {
-            // A challenge page that posts back to the login host: keep what was seen.
-            s.recipe = id.to_owned();
-            (Some(s), None)
+        // A challenge page that posts back to the login host: keep what was seen.
+        (Some(s), Step::Credential(id)) if s.factor.is_some() && s.recipe == id => (Some(s), None),
+        (_, Step::Credential(id)) => {
+            (Some(SignIn { recipe: id.to_owned(), factor: None, started_ms: now_ms }), None)
         }
-        (_, Step::Credential(id)) => (Some(SignIn { recipe: id.to_owned(), factor: None }), None),
         (Some(mut s), Step::Challenge(_)) => {
             s.factor = Some(Factor::ChallengePage);
             (Some(s), None)
         }
         // A challenge with no credential page seen (a remembered user name, a deep link): the
         // sign-in is followed from here, with its factor.
-        (None, Step::Challenge(id)) => {
-            (Some(SignIn { recipe: id.to_owned(), factor: Some(Factor::ChallengePage) }), None)
-        }
+        (None, Step::Challenge(id)) => (
+            Some(SignIn { recipe: id.to_owned(), factor: Some(Factor::ChallengePage), started_ms: now_ms }),
+            None,
+        ),
         (s, Step::Passing) => (s, None),
         (Some(s), Step::Landed) => (None, Some(Completed { recipe: s.recipe, factor: s.factor })),
         (None, Step::Landed) => (None, None),
@@ -233,8 +271,8 @@ pub fn advance(state: Option<SignIn>, step: Step) -> (Option<SignIn>, Option<Com
 
 /// A content script saw a login form (a password field) on a CRM page: a sign-in starts there
 /// unless one is already followed (`<crm id>.loginForm`).
-pub fn login_form_seen(state: Option<SignIn>, crm_id: &str) -> Option<SignIn> {
-    state.or_else(|| Some(SignIn { recipe: format!("{crm_id}.loginForm"), factor: None }))
+pub fn login_form_seen(state: Option<SignIn>, crm_id: &str, now_ms: u64) -> Option<SignIn> {
+    state.or_else(|| Some(SignIn { recipe: format!("{crm_id}.loginForm"), factor: None, started_ms: now_ms }))
 }
 
 /// A content script saw a one-time-code field on a sign-in page: the sign-in in progress has a

@@ -497,10 +497,9 @@ impl<P: Ports + 'static> Engine<P> {
             return Ok((None, None));
         }
         let catalog = s.settings.catalog();
-        let Some((step, crm_id)) = signin::step_of(&catalog, url) else {
-            return Ok((old.signin.clone(), None));
-        };
-        let (state, completed) = signin::advance(old.signin.clone(), step);
+        // A page that is neither a CRM nor a sign-in host ends the sign-in: it was left.
+        let Some((step, crm_id)) = signin::step_of(&catalog, url) else { return Ok((None, None)) };
+        let (state, completed) = signin::advance(old.signin.clone(), step, self.ports.now_ms());
         let Some(done) = completed.filter(|c| c.factor.is_none()) else {
             return Ok((state, None));
         };

@@ -291,6 +291,11 @@ impl<P: Ports + 'static> Engine<P> {
         // learnt here (another organisation's tenant, or the CRM's shared sign-in page).
         let learn_on = crm.as_ref().and_then(|c| c.tenant.fingerprint_tenant().map(str::to_owned));
         let reuse_guard = self.settings().await?.settings.reuse_guard;
+        let signin_page = match &crm {
+            Some(c) if matches!(c.tenant, crm_guard_core::TenantStatus::Own { .. }) => true,
+            Some(_) => crm_guard_core::signin::is_credential_page(&self.settings().await?.settings.catalog(), &url),
+            None => false,
+        };
         let _fingerprints = self.pw.fingerprints.lock().await;
         let mut stored: Vec<StoredFingerprint> =
             self.read(Area::Local, PW_FINGERPRINTS_KEY).await?.unwrap_or_default();
@@ -298,11 +303,13 @@ impl<P: Ports + 'static> Engine<P> {
             .with_tab(tab_id, async {
                 let mut rec = self.load_tab(tab_id).await?;
                 let pending = rec.pw_pending.take();
-                // A login form on a CRM page starts a sign-in for the MFA check (`export.rs`).
-                let signin_starts = has_login_field && rec.signin.is_none() && crm.is_some();
+                // A login form on the CRM's sign-in page or on the organisation's own tenant starts
+                // a sign-in for the MFA check (`export.rs`) — not a change-password form, nor a
+                // stranger's tenant (an Experience site of another organisation).
+                let signin_starts = has_login_field && rec.signin.is_none() && signin_page;
                 if signin_starts && self.is_current_document(tab_id, &url, &rec).await {
                     let crm_id = crm.as_ref().map(|c| c.id.as_str()).unwrap_or_default();
-                    rec.signin = crm_guard_core::signin::login_form_seen(None, crm_id);
+                    rec.signin = crm_guard_core::signin::login_form_seen(None, crm_id, self.ports.now_ms());
                     self.save_tab(tab_id, &rec).await?;
                 } else if pending.is_some() {
                     self.save_tab(tab_id, &rec).await?;

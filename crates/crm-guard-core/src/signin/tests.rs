@@ -10,10 +10,14 @@ fn run(urls: &[&str]) -> (Option<SignIn>, Vec<Completed>) {
             state = code_field_seen(state);
             continue;
         }
-        if let Some((step, _)) = step_of(&catalog, u) {
-            let (s, c) = advance(state, step);
-            state = s;
-            done.extend(c);
+        // As the engine does: a page that is neither a CRM nor a sign-in host ends the sign-in.
+        match step_of(&catalog, u) {
+            Some((step, _)) => {
+                let (s, c) = advance(state, step, 0);
+                state = s;
+                done.extend(c);
+            }
+            None => state = None,
         }
     }
     (state, done)
@@ -47,13 +51,24 @@ fn steps_table() {
         ("https://acme.my.salesforce.com/secur/frontdoor.jsp", Some(Passing)),
         ("https://acme.lightning.force.com/lightning/page/home", Some(Landed)),
         ("https://acme.my.salesforce.com/home/home.jsp", Some(Landed)),
-        ("https://login.microsoftonline.com/common/oauth2/authorize", Some(Credential("idp.entra"))),
+        // Redirect endpoints a silent single sign-on passes through: hops, not password pages.
+        ("https://login.microsoftonline.com/common/oauth2/authorize", Some(Passing)),
+        ("https://login.microsoftonline.com/abc/saml2?SAMLRequest=x", Some(Passing)),
+        ("https://login.microsoftonline.com/common/login", Some(Credential("idp.entra"))),
+        ("https://login.live.com/oauth20_authorize.srf", Some(Passing)),
+        ("https://login.live.com/ppsecure/post.srf", Some(Credential("idp.entra"))),
+        ("https://acme.okta.com/app/salesforce/exk1/sso/saml", Some(Passing)),
+        ("https://acme.okta.com/oauth2/v1/authorize", Some(Passing)),
+        ("https://accounts.google.com/o/saml2/idp?idpid=x", Some(Passing)),
+        ("https://accounts.google.com/ServiceLogin?continue=x", Some(Passing)),
+        ("https://accounts.zoho.eu/oauth/v2/auth", Some(Passing)),
+        ("https://accounts.zoho.attacker.tld/signin", None),
         ("https://login.microsoftonline.com/common/SAS/ProcessAuth", Some(Challenge("idp.entra"))),
         ("https://login.microsoftonline.com/kmsi", Some(Passing)),
         ("https://acme.crm4.dynamics.com/main.aspx", Some(Landed)),
         ("https://acme.okta.com/login/login.htm", Some(Credential("idp.okta"))),
         ("https://acme.okta.com/signin/verify/okta/push", Some(Challenge("idp.okta"))),
-        ("https://accounts.google.com/v3/signin/identifier", Some(Credential("idp.google"))),
+        ("https://accounts.google.com/v3/signin/identifier", Some(Passing)),
         ("https://accounts.google.com/v3/signin/challenge/pwd", Some(Credential("idp.google"))),
         ("https://accounts.google.com/v3/signin/challenge/totp", Some(Challenge("idp.google"))),
         ("https://accounts.zoho.eu/signin?servicename=ZohoCRM", Some(Credential("zoho.accounts"))),
@@ -98,9 +113,9 @@ fn password_only_and_with_a_factor() {
     ]);
     assert_eq!(done[0].factor, Some(Factor::CodeField));
     // My Domain's root: its login form starts the sign-in.
-    let state = login_form_seen(None, "salesforce");
-    assert_eq!(state, Some(SignIn { recipe: "salesforce.loginForm".into(), factor: None }));
-    let marked = login_form_seen(code_field_seen(state.clone()), "salesforce");
+    let state = login_form_seen(None, "salesforce", 0);
+    assert_eq!(state, Some(SignIn { recipe: "salesforce.loginForm".into(), factor: None, started_ms: 0 }));
+    let marked = login_form_seen(code_field_seen(state.clone()), "salesforce", 0);
     assert_eq!(marked.unwrap().factor, Some(Factor::CodeField));
     // Dynamics through Entra with and without its MFA page.
     let (_, done) = run(&[
@@ -138,15 +153,46 @@ fn only_a_followed_sign_in_completes_and_once() {
     ]);
     assert_eq!(done.len(), 1);
     assert!(state.is_none());
-    // Unrelated sites between pages change nothing; a code field with nothing in progress either.
+    // A code field with nothing in progress changes nothing; an unrelated site ends a sign-in
+    // (an abandoned login page must not mark a later visit to the CRM).
+    let (state, done) = run(&["OTP", "https://example.com/", "https://acme.pipedrive.com/auth/login"]);
+    assert!(done.is_empty());
+    assert_eq!(state, Some(SignIn { recipe: "pipedrive.login".into(), factor: None, started_ms: 0 }));
     let (state, done) = run(&[
-        "OTP",
-        "https://example.com/",
         "https://acme.pipedrive.com/auth/login",
         "https://example.com/x",
+        "https://acme.pipedrive.com/pipeline",
     ]);
-    assert!(done.is_empty());
-    assert_eq!(state, Some(SignIn { recipe: "pipedrive.login".into(), factor: None }));
+    assert!(done.is_empty() && state.is_none());
+}
+
+#[test]
+fn silent_single_sign_on_is_not_a_password_sign_in() {
+    for urls in [
+        &[
+            "https://login.microsoftonline.com/common/oauth2/authorize",
+            "https://acme.crm.dynamics.com/main.aspx",
+        ][..],
+        &[
+            "https://acme.okta.com/app/salesforce/exk1/sso/saml",
+            "https://acme.my.salesforce.com/saml/SSO",
+            "https://acme.lightning.force.com/lightning/page/home",
+        ],
+        &["https://accounts.google.com/o/saml2/idp?idpid=x", "https://app.hubspot.com/contacts/1"],
+        &["https://accounts.google.com/v3/signin/identifier", "https://app.hubspot.com/contacts/1"],
+    ] {
+        let (_, done) = run(urls);
+        assert!(done.is_empty(), "{urls:?}");
+    }
+}
+
+#[test]
+fn a_sign_in_expires() {
+    let (s, _) = advance(None, Step::Credential("hubspot.login"), 1_000);
+    let (s2, done) = advance(s.clone(), Step::Landed, 1_000 + MAX_SIGNIN_MS + 1);
+    assert!(done.is_none() && s2.is_none(), "forgotten after a few minutes");
+    let (_, done) = advance(s, Step::Landed, 1_000 + MAX_SIGNIN_MS);
+    assert!(done.is_some());
 }
 
 #[test]

@@ -275,15 +275,27 @@ fn a_second_factor_by_url_or_code_field_gives_nothing() {
         assert!(findings(&b, tab).is_empty(), "tab {tab}: {:?}", findings(&b, tab));
     }
     assert!(of_kind(&b, "signInWithoutMfa").is_empty());
+    // The password posted to Entra (`/common/login`), then Dynamics: password only.
     sign_in(
         &b,
         4,
         &[
             "https://login.microsoftonline.com/common/oauth2/authorize",
+            "https://login.microsoftonline.com/common/login",
             "https://acme.crm4.dynamics.com/main.aspx",
         ],
     );
     assert_eq!(findings(&b, 4), vec!["passwordOnlySignIn: Dynamics 365"]);
+    // A silent single sign-on through Entra's redirect endpoint asked for no password: nothing.
+    sign_in(
+        &b,
+        7,
+        &[
+            "https://login.microsoftonline.com/common/oauth2/authorize",
+            "https://acme.crm4.dynamics.com/main.aspx",
+        ],
+    );
+    assert!(findings(&b, 7).is_empty(), "{:?}", findings(&b, 7));
     // My Domain's root: a login form, then the app with nothing between.
     b.navigate(5, my);
     b.content(5, my, json!({"type": "pwPage", "hasLoginField": true})).unwrap();
@@ -294,6 +306,28 @@ fn a_second_factor_by_url_or_code_field_gives_nothing() {
     b.content(6, my, json!({"type": "pwPage", "hasLoginField": false})).unwrap();
     b.navigate(6, "https://acme.lightning.force.com/lightning/page/home");
     assert!(findings(&b, 6).is_empty());
+}
+
+#[test]
+fn a_sign_in_expires_and_a_password_field_deep_in_the_crm_starts_none() {
+    let b = Browser::new();
+    // A login page left open for ten minutes, then the CRM: no longer this sign-in.
+    b.navigate(1, "https://app.hubspot.com/login");
+    b.advance(10 * 60_000);
+    b.navigate(1, "https://app.hubspot.com/contacts/1");
+    assert!(findings(&b, 1).is_empty(), "{:?}", findings(&b, 1));
+    // A login page, an unrelated site, then the CRM: the sign-in was left.
+    b.navigate(2, "https://app.hubspot.com/login");
+    b.navigate(2, "https://example.com/");
+    b.navigate(2, "https://app.hubspot.com/contacts/1");
+    assert!(findings(&b, 2).is_empty());
+    // A change-password form deep in the application starts nothing.
+    let deep = "https://acme.lightning.force.com/lightning/settings/personal/ChangePassword/home";
+    b.navigate(3, deep);
+    b.content(3, deep, json!({"type": "pwPage", "hasLoginField": true})).unwrap();
+    b.navigate(3, "https://acme.lightning.force.com/lightning/page/home");
+    assert!(findings(&b, 3).is_empty());
+    assert!(of_kind(&b, "signInWithoutMfa").is_empty());
 }
 
 #[test]
