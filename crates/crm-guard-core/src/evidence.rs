@@ -28,6 +28,11 @@ pub const MAX_EVENTS_PER_HOST: usize = 20;
 pub const HOST_WINDOW_MS: u64 = 60 * 60 * 1000;
 /// The detail of the [`EventKind::EvidenceCapped`] event that closes a host's window.
 pub const HOST_CAP_DETAIL: &str = "host cap";
+/// `dataExport` events about one host the log admits per window: a count of their own, higher,
+/// that page-driven events cannot spend (a page cannot hide an export behind copies).
+pub const MAX_EXPORTS_PER_HOST: usize = 60;
+/// The detail of the event that closes a host's export window.
+pub const EXPORT_CAP_DETAIL: &str = "export cap: further downloads from this host this hour are decided by policy but not logged one by one";
 
 /// What [`add_findings`] changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -93,6 +98,9 @@ pub enum Admission {
 pub fn admit(log: &EventLog, new: &NewEvent) -> Admission {
     let kind = new.kind.unwrap_or(EventKind::FindingRaised);
     let Some(host) = new.host.as_deref().and_then(host_only) else { return Admission::Keep };
+    if kind == EventKind::DataExport {
+        return admit_export(log, new.time_ms, &host);
+    }
     if !kind.page_driven() {
         return Admission::Keep;
     }
@@ -114,8 +122,36 @@ pub fn admit(log: &EventLog, new: &NewEvent) -> Admission {
     }
 }
 
+/// `dataExport`'s own window per host ([`MAX_EXPORTS_PER_HOST`]).
+fn admit_export(log: &EventLog, now_ms: u64, host: &str) -> Admission {
+    let since = now_ms.saturating_sub(HOST_WINDOW_MS);
+    let mut count = 0;
+    for e in log.events().rev().take_while(|e| e.time_ms >= since) {
+        if e.host.as_deref() != Some(host) {
+            continue;
+        }
+        if e.kind == EventKind::EvidenceCapped && e.detail.as_deref() == Some(EXPORT_CAP_DETAIL) {
+            return Admission::Drop;
+        }
+        count += usize::from(e.kind == EventKind::DataExport);
+    }
+    if count < MAX_EXPORTS_PER_HOST {
+        Admission::Keep
+    } else {
+        Admission::CapReached
+    }
+}
+
 /// The event logged in place of the one that used up its host's window.
 pub fn host_cap_event(new: &NewEvent) -> NewEvent {
+    if new.kind == Some(EventKind::DataExport) {
+        return NewEvent {
+            kind: Some(EventKind::EvidenceCapped),
+            detail: Some(EXPORT_CAP_DETAIL.to_owned()),
+            level: Some(crate::Level::AtRisk),
+            ..new.clone()
+        };
+    }
     NewEvent {
         kind: Some(EventKind::EvidenceCapped),
         detail: Some(HOST_CAP_DETAIL.to_owned()),

@@ -48,8 +48,16 @@ pub(crate) struct State {
     /// known) while policy wants names: logged when the named report comes, or after
     /// [`NAME_WAIT_MS`] without one.
     unlogged: RefCell<HashMap<i32, Unlogged>>,
+    /// Pages opened per host (`""`: unknown origin) in the current window: (window start, count).
+    pages: RefCell<HashMap<String, (u64, u32)>>,
     lock: Mutex<()>,
 }
+
+/// Prompt or explanation pages a host may open per [`PAGE_WINDOW_MS`]: a download flood opens
+/// a few tabs, not one per download (past it, blocked files are still cancelled and asked ones
+/// cancelled — fail closed — and recorded).
+const MAX_PAGES_PER_HOST: u32 = 3;
+const PAGE_WINDOW_MS: u64 = 60_000;
 
 /// A decided download's event waiting for its file name: what it was, what was done, its size.
 type Unlogged = (Classified, Action, Option<u64>);
@@ -151,6 +159,16 @@ impl<P: Ports + 'static> Engine<P> {
         }
     }
 
+    /// Whether `c`'s host may open one more page now (and counts it).
+    fn page_budget(&self, c: &Classified) -> bool {
+        let now = self.ports.now_ms();
+        let mut pages = self.exports.pages.borrow_mut();
+        pages.retain(|_, (start, _)| now.saturating_sub(*start) < PAGE_WINDOW_MS);
+        let (_, count) = pages.entry(crm_host(&c.origin)).or_insert((now, 0));
+        *count += 1;
+        *count <= MAX_PAGES_PER_HOST
+    }
+
     fn remember(&self, id: i32, action: Action) {
         let mut order = self.exports.order.borrow_mut();
         let mut decided = self.exports.decided.borrow_mut();
@@ -217,6 +235,9 @@ impl<P: Ports + 'static> Engine<P> {
                 // Recorded first: whatever fails next, the attempt is in the log.
                 self.log_when_named(d, c, action, file).await?;
                 self.cancel_recorded(d.id, c, d.size).await?;
+                if !self.page_budget(c) {
+                    return Ok(()); // recorded and cancelled; the explanation tab is already open
+                }
                 let page = format!(
                     "{}?blocked={}&crm={}&host={}",
                     self.ports.extension_url(EXPORT_PAGE),
@@ -244,6 +265,10 @@ impl<P: Ports + 'static> Engine<P> {
                     browser_hold: d.held,
                     prompt_tab: None,
                 };
+                if !self.page_budget(c) {
+                    self.log_status(c, "too many prompts at once, cancelled", d.size, file.as_deref()).await?;
+                    return self.cancel_recorded(d.id, c, d.size).await.map(|_| ());
+                }
                 // Recorded at once: a prompt left unanswered still leaves this event.
                 self.log_status(c, "held, reason asked", d.size, file.as_deref()).await?;
                 let mut index: Vec<i32> = self.read(Area::Session, HELD_INDEX_KEY).await?.unwrap_or_default();

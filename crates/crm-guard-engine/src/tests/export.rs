@@ -538,3 +538,36 @@ fn warn_on_a_file_that_cannot_be_paused_says_it_was_not_held() {
     b.send(d).unwrap();
     assert!(details(&b).iter().any(|d| d.contains("could not be held (already complete)")), "{:?}", details(&b));
 }
+
+#[test]
+fn a_download_flood_is_capped_with_one_event_and_opens_few_tabs() {
+    let b = Browser::new();
+    b.set_policy(json!({"exportTableMode": "block"}));
+    // A page's copies spend its page-driven window: exports keep their own.
+    for _ in 0..30 {
+        b.content(1, SF_PAGE, json!({"type": "exportCopy", "chars": 100000, "rows": 500})).unwrap();
+    }
+    for id in 0..100 {
+        b.send(download(id, REPORT, "https://acme.my.salesforce.com/lightning/page/home", "r.csv")).unwrap();
+    }
+    let exports = of_kind(&b, "dataExport");
+    assert_eq!(exports.len(), crm_guard_core::evidence::MAX_EXPORTS_PER_HOST);
+    let capped: Vec<Value> = of_kind(&b, "evidenceCapped")
+        .into_iter()
+        .filter(|e| e["detail"].as_str().unwrap().starts_with("export cap"))
+        .collect();
+    assert_eq!(capped.len(), 1, "one capped event, not silence");
+    assert_eq!(capped[0]["host"], "acme.my.salesforce.com");
+    assert_eq!(b.state.cancelled.borrow().len(), 100, "every one still blocked");
+    assert!(b.state.released.borrow().is_empty());
+    assert_eq!(b.state.opened.borrow().len(), 3, "a few explanation tabs, not one per download");
+    // Warn past the page budget: cancelled (fail closed) and recorded, not held without a prompt.
+    b.set_policy(json!({"exportTableMode": "warn"}));
+    b.advance(61 * 60_000);
+    for id in 200..205 {
+        b.send(download(id, REPORT, SF_PAGE, "r.csv")).unwrap();
+    }
+    assert_eq!(b.state.opened.borrow().len(), 6);
+    assert!(details(&b).iter().filter(|d| d.contains("too many prompts at once, cancelled")).count() == 2);
+    assert!(b.state.cancelled.borrow().contains(&204) && !b.state.released.borrow().contains(&204));
+}
