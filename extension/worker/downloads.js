@@ -45,3 +45,7 @@ if (chrome.downloads?.[HOLD]) {
 } else {
   chrome.downloads?.onCreated.addListener((d) => forward(d, false));
 }
+// A download that ended without a release (cancelled, blocked): its callback is dropped.
+chrome.downloads?.onChanged.addListener((c) => {
+  if (c.state && c.state.current !== 'in_progress') held.delete(c.id);
+});

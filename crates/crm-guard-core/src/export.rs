@@ -91,6 +91,11 @@ fn lower_has(path: &str, needle: &str) -> bool {
     path.to_ascii_lowercase().contains(needle)
 }
 
+/// The generic recipe of HubSpot, Zoho, Pipedrive and Freshsales: a path that says "export".
+fn path_says_export(path: &str, _query: &str) -> bool {
+    lower_has(path, "export")
+}
+
 /// The recipes, most specific first. See `docs/export-guard.md` for what each can see.
 const RECIPES: &[Recipe] = &[
     // Classic report "Export Details" (`/00O…?export=1&enc=UTF-8&xf=csv`) and Lightning's
@@ -118,7 +123,7 @@ const RECIPES: &[Recipe] = &[
         id: "dynamics.exportToExcel",
         crm: "dynamics365",
         kind: ExportKind::Table,
-        test: |p, _| lower_has(p, "/exporttoexcel") || lower_has(p, "/_grid/print/") && lower_has(p, "excel"),
+        test: |p, _| lower_has(p, "/exporttoexcel") || (lower_has(p, "/_grid/print/") && lower_has(p, "excel")),
     },
     Recipe {
         id: "dynamics.printable",
@@ -130,26 +135,20 @@ const RECIPES: &[Recipe] = &[
         id: "hubspot.export",
         crm: "hubspot",
         kind: ExportKind::Table,
-        test: |p, _| lower_has(p, "export"),
+        test: path_says_export,
     },
-    Recipe { id: "zoho.export", crm: "zoho", kind: ExportKind::Table, test: |p, _| lower_has(p, "export") },
+    Recipe { id: "zoho.export", crm: "zoho", kind: ExportKind::Table, test: path_says_export },
     Recipe {
         id: "pipedrive.export",
         crm: "pipedrive",
         kind: ExportKind::Table,
-        test: |p, _| lower_has(p, "export"),
+        test: path_says_export,
     },
     Recipe {
         id: "freshsales.export",
         crm: "freshsales",
         kind: ExportKind::Table,
-        test: |p, _| lower_has(p, "export"),
-    },
-    Recipe {
-        id: "freshsales.export",
-        crm: "freshsales-classic",
-        kind: ExportKind::Table,
-        test: |p, _| lower_has(p, "export"),
+        test: path_says_export,
     },
 ];
 
@@ -262,7 +261,9 @@ fn recipe_for(origin: &Origin, url: &str) -> Option<&'static Recipe> {
     let Origin::Crm { crm_id, .. } = origin else { return None };
     let parsed = Url::parse(url).ok()?;
     let (path, query) = (parsed.path(), parsed.query().unwrap_or(""));
-    RECIPES.iter().find(|r| r.crm == crm_id && (r.test)(path, query))
+    // Freshsales' classic host shares the recipe of Freshsales.
+    let crm = if crm_id == "freshsales-classic" { "freshsales" } else { crm_id.as_str() };
+    RECIPES.iter().find(|r| r.crm == crm && (r.test)(path, query))
 }
 
 /// What to do with a recognised export.

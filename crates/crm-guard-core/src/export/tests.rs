@@ -104,6 +104,15 @@ fn recipes_table() {
             "contacts.csv",
             Some(("freshsales", ExportKind::Table, "freshsales.export")),
         ),
+        // Freshsales' classic host: the same recipe (named once).
+        (
+            "https://acme.freshsales.io/contacts/export/download",
+            "",
+            None,
+            "",
+            "contacts.txt",
+            Some(("freshsales-classic", ExportKind::Table, "freshsales.export")),
+        ),
         // A plain file on a CRM host: the file type tells the kind.
         (
             "https://acme.my.salesforce.com/sfc/servlet.shepherd/version/download/068",
