@@ -17,7 +17,7 @@ globalThis.crmGuardDownloads = {
 // The engine replies `{held}`: a download it asked about or blocked stays with it; anything else —
 // or no reply (the engine failed: a trap, a malformed event) — is let go here, so no download
 // hangs (a second release is a no-op).
-const forward = (d, isHeld) =>
+const forward = (d, isHeld, early = false) =>
   handle({
     type: 'downloadCreated',
     downloadId: d.id,
@@ -28,23 +28,22 @@ const forward = (d, isHeld) =>
     filename: d.filename ?? '',
     fileSize: d.fileSize > 0 ? d.fileSize : (d.totalBytes ?? 0),
     held: isHeld,
+    early,
   }).then((r) => {
     if (!r?.held) globalThis.crmGuardDownloads.release(d.id);
   });
 
 // Chromium decides on onDeterminingFilename (the file name is known there, not in onCreated);
-// onCreated only where that event does not exist (Firefox). Named indirectly so Firefox's linter
-// does not report an API it lacks.
+// its onCreated is `early`: decided by the engine only if no named report follows (a debugger
+// that took over downloads). Named indirectly so Firefox's linter does not report an API it lacks.
 const HOLD = 'onDeterminingFilename';
-if (chrome.downloads?.[HOLD]) {
-  chrome.downloads[HOLD].addListener((d, suggest) => {
-    held.set(d.id, suggest);
-    forward(d, true);
-    return true;
-  });
-} else {
-  chrome.downloads?.onCreated.addListener((d) => forward(d, false));
-}
+const hold = chrome.downloads?.[HOLD];
+chrome.downloads?.onCreated.addListener((d) => forward(d, false, Boolean(hold)));
+hold?.addListener((d, suggest) => {
+  held.set(d.id, suggest);
+  forward(d, true);
+  return true;
+});
 // A download that ended without a release (cancelled, blocked): its callback is dropped.
 chrome.downloads?.onChanged.addListener((c) => {
   if (c.state && c.state.current !== 'in_progress') held.delete(c.id);

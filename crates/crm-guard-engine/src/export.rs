@@ -28,6 +28,7 @@ use crate::tabs::TabRecord;
 use crate::{Engine, Result};
 
 /// A download as the browser reported it (`Event::DownloadCreated`).
+#[derive(Clone)]
 pub(crate) struct Download {
     pub id: i32,
     pub facts: DownloadFacts,
@@ -117,6 +118,23 @@ fn reply(action: Action) -> Value {
 }
 
 impl<P: Ports + 'static> Engine<P> {
+    /// Chromium's `onCreated` (no file name yet): decided after [`NAME_WAIT_MS`] only if the
+    /// named report did not come meanwhile (a debugger that took over downloads sends none).
+    pub(crate) fn download_early(self: &Rc<Self>, d: Download) -> Value {
+        let this = self.clone();
+        self.ports.spawn(Box::pin(async move {
+            this.ports.sleep(NAME_WAIT_MS).await;
+            if this.exports.decided.borrow().contains_key(&d.id) {
+                return;
+            }
+            if let Err(e) = this.download_created(d).await {
+                this.report_failure("deciding a download", &e);
+            }
+        }));
+        // Nothing is held by the shell for this report: it has nothing to release.
+        json!({ "held": true })
+    }
+
     /// A download began. Released at once when it is not an export or only logged (an error
     /// before the decision releases it: the browser's own behaviour, logged to the console).
     /// Once asked or blocked, it is never released on an error: fail closed.

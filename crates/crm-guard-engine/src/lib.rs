@@ -152,6 +152,7 @@ impl<P: Ports + 'static> Engine<P> {
                 filename,
                 file_size,
                 held,
+                early,
             } => {
                 let facts = crm_guard_core::export::DownloadFacts {
                     url,
@@ -162,7 +163,11 @@ impl<P: Ports + 'static> Engine<P> {
                     filename: filename.chars().take(1024).collect(),
                 };
                 let size = (file_size.is_finite() && file_size > 0.0).then_some(file_size as u64);
-                return self.download_created(export::Download { id: download_id, facts, size, held }).await;
+                let d = export::Download { id: download_id, facts, size, held };
+                if early {
+                    return Ok(self.download_early(d));
+                }
+                return self.download_created(d).await;
             }
             Event::Message { message, sender } => return self.message(message, sender).await,
         }
@@ -352,9 +357,29 @@ fn kept_urls(event: Event) -> Event {
         Event::HeadersReceived { tab_id, request_id, url, status, headers } => {
             Event::HeadersReceived { tab_id, request_id, url: kept(url), status, headers }
         }
-        Event::DownloadCreated { download_id, url, final_url, referrer, mime, filename, file_size, held } => {
+        Event::DownloadCreated {
+            download_id,
+            url,
+            final_url,
+            referrer,
+            mime,
+            filename,
+            file_size,
+            held,
+            early,
+        } => {
             let (url, final_url, referrer) = (kept(url), kept(final_url), kept(referrer));
-            Event::DownloadCreated { download_id, url, final_url, referrer, mime, filename, file_size, held }
+            Event::DownloadCreated {
+                download_id,
+                url,
+                final_url,
+                referrer,
+                mime,
+                filename,
+                file_size,
+                held,
+                early,
+            }
         }
         Event::Message { message, mut sender } => {
             sender.url = sender.url.map(kept);

@@ -57,6 +57,11 @@ pub enum Event {
         file_size: f64,
         #[serde(default)]
         held: bool,
+        /// Chromium's `onCreated`: the named, held report (`onDeterminingFilename`) should
+        /// follow and decides; this one decides only if none came within the wait (a debugger
+        /// that took over downloads).
+        #[serde(default)]
+        early: bool,
     },
     /// `runtime.onMessage` from this extension (the shell drops other extensions' messages).
     Message { message: Value, sender: Sender },

@@ -571,3 +571,31 @@ fn a_download_flood_is_capped_with_one_event_and_opens_few_tabs() {
     assert!(details(&b).iter().filter(|d| d.contains("too many prompts at once, cancelled")).count() == 2);
     assert!(b.state.cancelled.borrow().contains(&204) && !b.state.released.borrow().contains(&204));
 }
+
+fn chromium(id: i32, early: bool, mime: &str, file: &str) -> Event {
+    serde_json::from_value(json!({
+        "type": "downloadCreated", "downloadId": id,
+        "url": "https://acme.my.salesforce.com/sfc/servlet.shepherd/version/download/0681",
+        "referrer": SF_PAGE, "mime": mime, "filename": file, "held": !early, "early": early
+    }))
+    .unwrap()
+}
+
+#[test]
+fn chromium_decides_on_the_named_report_not_on_oncreated() {
+    let b = Browser::new();
+    // onCreated: no name, an untyped octet-stream — by itself "other" (off by default).
+    let timers = b.state.sleep_gate.try_lock().unwrap();
+    assert_eq!(b.send(chromium(1, true, "application/octet-stream", "")).unwrap(), json!({"held": true}));
+    assert!(of_kind(&b, "dataExport").is_empty() && b.state.released.borrow().is_empty(), "not decided yet");
+    // onDeterminingFilename names it contacts.csv: a table, logged and released.
+    b.send(chromium(1, false, "application/octet-stream", "/tmp/contacts.csv")).unwrap();
+    assert_eq!(details(&b), vec!["table export (file): logged"]);
+    assert_eq!(*b.state.released.borrow(), vec![1]);
+    // No named report at all (a debugger owns downloads): decided on onCreated after the wait.
+    b.send(chromium(2, true, "text/csv", "")).unwrap();
+    drop(timers);
+    b.settle();
+    assert_eq!(details(&b).len(), 2, "the first is not decided twice; the second after the wait");
+    assert_eq!(details(&b)[1], "table export (file): logged");
+}
