@@ -6,6 +6,7 @@
 mod badge;
 mod evidence;
 mod export;
+mod export_holds;
 mod formats;
 mod hostile;
 mod idle;
