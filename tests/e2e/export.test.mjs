@@ -69,6 +69,21 @@ describe('export guard', () => {
     await page.close();
   });
 
+  test('warn: closing the prompt without an answer cancels the download and records it', async () => {
+    await setOptions(b, { exportTableMode: 'warn', exportLogFileNames: 'none' });
+    const { page } = await b.openTab(REPORTS);
+    const prompt = b.context.waitForEvent('page', (p) => p.url().includes('export.html?id='));
+    const d = await download(page, '#export');
+    const ask = await prompt;
+    await ask.waitForSelector('body[data-ready="true"]');
+    await ask.close();
+    const [e] = await exportEvent('prompt closed without an answer, cancelled');
+    assert.equal(e.level, 'atRisk');
+    testbed.releaseExports();
+    assert.ok(await d.failure(), 'the download failed (cancelled), never saved');
+    await page.close();
+  });
+
   test('block: cancelled before it lands, explained ("ask IT"), recorded', async () => {
     await setOptions(b, { exportTableMode: 'block', exportLogFileNames: 'none' });
     const { page } = await b.openTab(REPORTS);
