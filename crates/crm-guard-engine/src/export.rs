@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use futures::lock::Mutex;
+use tokio::sync::Mutex;
 
 use crm_guard_core::events::{EventKind, NewEvent};
 use crm_guard_core::export::{self, Action, Classified, DownloadFacts, Origin};

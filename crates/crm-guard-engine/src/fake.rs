@@ -12,7 +12,7 @@ use std::rc::Rc;
 use crm_guard_core::idle::logout::{Cookie, CookieRemoval};
 use crm_guard_core::idle::BrowserIdleState;
 use futures::executor::{LocalPool, LocalSpawner};
-use futures::lock::Mutex;
+use tokio::sync::Mutex;
 use futures::task::LocalSpawnExt;
 use serde_json::{json, Value};
 

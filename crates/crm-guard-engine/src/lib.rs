@@ -38,7 +38,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use futures::lock::Mutex;
+use tokio::sync::Mutex;
 use serde_json::Value;
 
 pub use ports::Ports;

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crm_guard_core::rate::TokenBucket;
-use futures::lock::Mutex;
+use tokio::sync::Mutex;
 use serde_json::{json, Value};
 
 use crate::ports::{Area, Ports};

@@ -17,7 +17,7 @@ use crm_guard_core::password::{
     StoredFingerprint, StrengthInput,
 };
 use crm_guard_core::{Finding, FindingKind, Level};
-use futures::lock::Mutex;
+use tokio::sync::Mutex;
 use serde::Serialize;
 use serde_json::{json, Value};
 
