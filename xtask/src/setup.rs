@@ -21,10 +21,10 @@ pub fn ensure_all() -> Result<()> {
     ensure_chromium()
 }
 
-/// The Firefox suite's: Debian's firefox-esr (apt) and geckodriver (built from crates.io).
 /// geckodriver's version for the Firefox suite (`cargo install`ed when missing).
 const GECKODRIVER_VERSION: &str = "0.37.1";
 
+/// The Firefox suite's: Debian's firefox-esr (apt) and geckodriver (built from crates.io).
 pub fn ensure_firefox() -> Result<()> {
     apt_install(&[("/usr/bin/firefox-esr", "firefox-esr")])?;
     if output(Command::new(geckodriver()).arg("--version")).is_none() {
