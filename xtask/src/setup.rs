@@ -21,11 +21,16 @@ pub fn ensure_all() -> Result<()> {
     ensure_chromium()
 }
 
+/// geckodriver's version for the Firefox suite (`cargo install`ed when missing).
+const GECKODRIVER_VERSION: &str = "0.37.1";
+
 /// The Firefox suite's: Debian's firefox-esr (apt) and geckodriver (built from crates.io).
 pub fn ensure_firefox() -> Result<()> {
     apt_install(&[("/usr/bin/firefox-esr", "firefox-esr")])?;
     if output(Command::new(geckodriver()).arg("--version")).is_none() {
-        run(Command::new("cargo").args(["install", "geckodriver"]))?;
+        // Pinned: the version this project's Firefox suite is proven with (a newer release may
+        // want a newer Rust or change the WebDriver defaults the suite relies on).
+        run(Command::new("cargo").args(["install", "geckodriver", "--version", GECKODRIVER_VERSION]))?;
     }
     Ok(())
 }
