@@ -225,7 +225,8 @@ fn score_argument_and_stdin() {
 /// 3 years or 9 years from run to run. Every run now prints the same.
 #[test]
 fn score_is_the_same_in_every_run() {
-    let outputs: Vec<String> = (0..8).map(|_| stdout(&run(&["score", "--json", "J0hn.Sm1th@acme"]))).collect();
+    let outputs: Vec<String> =
+        (0..8).map(|_| stdout(&run(&["score", "--json", "J0hn.Sm1th@acme"]))).collect();
     assert!(outputs[0].contains("\"score\""), "{}", outputs[0]);
     assert!(outputs.iter().all(|o| *o == outputs[0]), "{outputs:#?}");
 }

@@ -32,7 +32,8 @@ pub const HOST_CAP_DETAIL: &str = "host cap";
 /// that page-driven events cannot spend (a page cannot hide an export behind copies).
 pub const MAX_EXPORTS_PER_HOST: usize = 60;
 /// The detail of the event that closes a host's export window.
-pub const EXPORT_CAP_DETAIL: &str = "export cap: further downloads from this host this hour are decided by policy but not logged one by one";
+pub const EXPORT_CAP_DETAIL: &str =
+    "export cap: further downloads from this host this hour are decided by policy but not logged one by one";
 
 /// What [`add_findings`] changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -123,7 +123,9 @@ const RECIPES: &[Recipe] = &[
         id: "dynamics.exportToExcel",
         crm: "dynamics365",
         kind: ExportKind::Table,
-        test: |p, _| lower_has(p, "/exporttoexcel") || (lower_has(p, "/_grid/print/") && lower_has(p, "excel")),
+        test: |p, _| {
+            lower_has(p, "/exporttoexcel") || (lower_has(p, "/_grid/print/") && lower_has(p, "excel"))
+        },
     },
     Recipe {
         id: "dynamics.printable",
@@ -131,25 +133,10 @@ const RECIPES: &[Recipe] = &[
         kind: ExportKind::Report,
         test: |p, _| lower_has(p, "/_grid/print/"),
     },
-    Recipe {
-        id: "hubspot.export",
-        crm: "hubspot",
-        kind: ExportKind::Table,
-        test: path_says_export,
-    },
+    Recipe { id: "hubspot.export", crm: "hubspot", kind: ExportKind::Table, test: path_says_export },
     Recipe { id: "zoho.export", crm: "zoho", kind: ExportKind::Table, test: path_says_export },
-    Recipe {
-        id: "pipedrive.export",
-        crm: "pipedrive",
-        kind: ExportKind::Table,
-        test: path_says_export,
-    },
-    Recipe {
-        id: "freshsales.export",
-        crm: "freshsales",
-        kind: ExportKind::Table,
-        test: path_says_export,
-    },
+    Recipe { id: "pipedrive.export", crm: "pipedrive", kind: ExportKind::Table, test: path_says_export },
+    Recipe { id: "freshsales.export", crm: "freshsales", kind: ExportKind::Table, test: path_says_export },
 ];
 
 /// The kind a file type alone tells (extension, then MIME type).

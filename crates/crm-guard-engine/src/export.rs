@@ -284,7 +284,8 @@ impl<P: Ports + 'static> Engine<P> {
                     prompt_tab: None,
                 };
                 if !self.page_budget(c) {
-                    self.log_status(c, "too many prompts at once, cancelled", d.size, file.as_deref()).await?;
+                    self.log_status(c, "too many prompts at once, cancelled", d.size, file.as_deref())
+                        .await?;
                     return self.cancel_recorded(d.id, c, d.size).await.map(|_| ());
                 }
                 // Recorded at once: a prompt left unanswered still leaves this event.
@@ -443,7 +444,9 @@ impl<P: Ports + 'static> Engine<P> {
     /// (closing it without an answer cancels the download).
     pub(crate) async fn export_prompt_info(self: &Rc<Self>, id: i32, tab: Option<i32>) -> Result<Value> {
         let _one_at_a_time = self.exports.lock.lock().await;
-        let Some(mut h) = self.read::<Held>(Area::Session, &held_key(id)).await? else { return Ok(Value::Null) };
+        let Some(mut h) = self.read::<Held>(Area::Session, &held_key(id)).await? else {
+            return Ok(Value::Null);
+        };
         if h.prompt_tab.is_none() && tab.is_some() {
             h.prompt_tab = tab;
             self.write(Area::Session, &held_key(id), &h).await?;

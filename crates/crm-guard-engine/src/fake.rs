@@ -12,9 +12,9 @@ use std::rc::Rc;
 use crm_guard_core::idle::logout::{Cookie, CookieRemoval};
 use crm_guard_core::idle::BrowserIdleState;
 use futures::executor::{LocalPool, LocalSpawner};
-use tokio::sync::Mutex;
 use futures::task::LocalSpawnExt;
 use serde_json::{json, Value};
+use tokio::sync::Mutex;
 
 use crate::ports::*;
 use crate::protocol::{Event, Sender};

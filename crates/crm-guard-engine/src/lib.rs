@@ -38,8 +38,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use tokio::sync::Mutex;
 use serde_json::Value;
+use tokio::sync::Mutex;
 
 pub use ports::Ports;
 use protocol::{Event, From, Message, Sender};

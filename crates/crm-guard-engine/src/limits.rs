@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crm_guard_core::rate::TokenBucket;
-use tokio::sync::Mutex;
 use serde_json::{json, Value};
+use tokio::sync::Mutex;
 
 use crate::ports::{Area, Ports};
 use crate::protocol::names::PW_DERIVE_BUDGET_KEY;

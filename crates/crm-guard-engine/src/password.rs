@@ -17,9 +17,9 @@ use crm_guard_core::password::{
     StoredFingerprint, StrengthInput,
 };
 use crm_guard_core::{Finding, FindingKind, Level};
-use tokio::sync::Mutex;
 use serde::Serialize;
 use serde_json::{json, Value};
+use tokio::sync::Mutex;
 
 use crate::ports::{Area, Ports};
 use crate::protocol::names::{
@@ -293,7 +293,9 @@ impl<P: Ports + 'static> Engine<P> {
         let reuse_guard = self.settings().await?.settings.reuse_guard;
         let signin_page = match &crm {
             Some(c) if matches!(c.tenant, crm_guard_core::TenantStatus::Own { .. }) => true,
-            Some(_) => crm_guard_core::signin::is_credential_page(&self.settings().await?.settings.catalog(), &url),
+            Some(_) => {
+                crm_guard_core::signin::is_credential_page(&self.settings().await?.settings.catalog(), &url)
+            }
             None => false,
         };
         let _fingerprints = self.pw.fingerprints.lock().await;

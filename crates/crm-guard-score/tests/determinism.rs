@@ -15,7 +15,8 @@ use std::process::{Command, ExitCode};
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/corpus-1000.tsv");
 
 fn lines() -> Vec<String> {
-    let all: Vec<String> = serde_json::from_str(include_str!("../../../tests/bench/password-corpus.json")).unwrap();
+    let all: Vec<String> =
+        serde_json::from_str(include_str!("../../../tests/bench/password-corpus.json")).unwrap();
     assert!(all.len() >= 1_000, "the corpus has {} passwords", all.len());
     crm_guard_score::golden::lines(&all[..1_000])
 }

@@ -231,13 +231,19 @@ fn a_crm_page_cannot_hide_its_file_by_name_or_type() {
     // A blob a CRM page built, named x.dat and typed octet-stream: still a table.
     for (url, referrer) in [
         ("blob:https://acme.my.salesforce.com/6d1c", ""),
-        ("data:application/octet-stream;base64,YSxi", "https://acme.my.salesforce.com/lightning/o/Contact/list"),
+        (
+            "data:application/octet-stream;base64,YSxi",
+            "https://acme.my.salesforce.com/lightning/o/Contact/list",
+        ),
     ] {
-        let c = classify(&catalog(), &facts(url, referrer, None, "application/octet-stream", "x.dat")).unwrap();
+        let c =
+            classify(&catalog(), &facts(url, referrer, None, "application/octet-stream", "x.dat")).unwrap();
         assert_eq!((c.kind, c.recipe), (ExportKind::Table, "blob"), "{url}");
     }
     // A saved CRM page (Save page as: .html, .mhtml): a report.
-    for (file, mime) in [("Contacts.mhtml", "multipart/related"), ("Contacts.html", "text/html"), ("x", "text/html")] {
+    for (file, mime) in
+        [("Contacts.mhtml", "multipart/related"), ("Contacts.html", "text/html"), ("x", "text/html")]
+    {
         let d = facts("https://acme.my.salesforce.com/lightning/o/Contact/list", "", None, mime, file);
         assert_eq!(classify(&catalog(), &d).unwrap().kind, ExportKind::Report, "{file}");
     }

@@ -119,7 +119,11 @@ fn warn_on_a_file_that_cannot_be_paused_says_it_was_not_held() {
         *held = false;
     }
     b.send(d).unwrap();
-    assert!(details(&b).iter().any(|d| d.contains("could not be held (already complete)")), "{:?}", details(&b));
+    assert!(
+        details(&b).iter().any(|d| d.contains("could not be held (already complete)")),
+        "{:?}",
+        details(&b)
+    );
 }
 
 #[test]
