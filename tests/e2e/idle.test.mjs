@@ -183,10 +183,15 @@ describe('idle and lock auto-logout', () => {
     testbed.clear();
     userInput();
 
-    const warned = await poll('warning', async () => (await page.bringToFront(), warning(page)), 25_000, 250);
+    // The deadline is read while the machine is in its warning phase (read after the warning was
+    // seen on the page, a slow accessibility-tree probe could meet the logout already under way).
+    const deadline = await poll('warning phase', async () => {
+      const m = await machine();
+      return m?.phase?.phase === 'warning' && m.phase.deadlineMs;
+    }, 25_000);
+    const warned = await poll('warning', async () => (await page.bringToFront(), warning(page)), 25_000);
     const warnedAt = Date.now();
     assert.ok(warned.button.focused);
-    const deadline = (await machine()).phase.deadlineMs;
     await poll('signed-out page', () => page.url().startsWith(`chrome-extension://${EXT_ID}/signed-out.html`), 15_000);
     const [req] = logoutRequests();
     assert.ok(req, 'the testbed received /secur/logout.jsp');
