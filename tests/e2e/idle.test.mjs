@@ -223,8 +223,11 @@ describe('idle and lock auto-logout', () => {
     const { page } = await signIn();
     testbed.clear();
     userInput();
-    await poll('warning', async () => (await page.bringToFront(), warning(page)), 25_000, 250);
-    const deadline = (await machine()).phase.deadlineMs;
+    const deadline = await poll('warning phase', async () => {
+      const m = await machine();
+      return m?.phase?.phase === 'warning' && m.phase.deadlineMs;
+    }, 25_000);
+    await poll('warning', async () => (await page.bringToFront(), warning(page)), 25_000);
     await b.killServiceWorker();
     assert.equal(await b.swRunning(), false, 'worker stopped during the countdown');
     // Only page-side observation until the logout: reading storage would wake the worker.
