@@ -3,6 +3,7 @@
 // service workers. The engine orders each tab's events itself; nothing is queued here.
 import init, * as wasm from '../wasm/crm_guard_wasm.js';
 import '../generated/protocol.js';
+import './scorer.js';
 
 export { wasm };
 

@@ -2,6 +2,7 @@
 // `diagnostics` feature; callable from the worker's own realm only (pages cannot reach it).
 import { handle, ready, run, wasm } from './core.js';
 import { lastNavigation, navigationsHandled } from './events.js';
+import { scorer } from './scorer.js';
 
 const { alarms, phishScriptId } = globalThis.crmGuardProtocol;
 const page = (message) => handle({ type: 'message', message, sender: { extensionPage: true } });
@@ -29,13 +30,21 @@ if (typeof wasm.debugPanic === 'function') {
     benchLookalike: (url) => wasm.benchLookalike(url),
   };
   self.crmGuardPassword = {
-    set panicNext(n) { ready.then(() => wasm.trapScorer(n)); },
+    set panicNext(n) { self.crmGuardScorer.load().then(() => scorer.trapNext(n)); },
     deriveHex: (pw, saltByte, iterations) => ready.then(() => wasm.deriveHex(pw, saltByte, iterations)),
     syncPhishing: async () => {
       await handle({ type: 'permissionsChanged' });
       return (await chrome.scripting.getRegisteredContentScripts({ ids: [phishScriptId] })).length > 0;
     },
-    benchScore: (passwords) => ready.then(() => wasm.benchScore(passwords)),
+    benchScore: (passwords) => self.crmGuardScorer.load().then(() => scorer.benchScore(passwords)),
+    /** WASM memory in bytes: the engine's instance, the scorer's (null when never loaded). */
+    memory: async () => ({
+      engine: (await ready).memory.buffer.byteLength,
+      scorer: self.crmGuardScorer.state === 'absent' ? null : scorer.memoryBytes(),
+    }),
+    /** Whether the worker fetched the scorer's bytes (the browser's own resource timing). */
+    scorerFetched: () => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/crm_guard_score_bg.wasm')),
+    scorerState: () => self.crmGuardScorer.state,
     benchScorePath: async (url, passwords) => {
       const out = [];
       for (const [seq, password] of passwords.entries()) {

@@ -1,5 +1,7 @@
-//! Builds the loadable extension: WASM (release, size-optimised) → wasm-bindgen (`--target web`)
-//! → wasm-opt -Oz → `dist/extension/` (manifest.json + extension/ + wasm/) → the zip.
+//! Builds the loadable extension: two WASM modules (release, size-optimised) → wasm-bindgen
+//! (`--target web`) → wasm-opt -Oz → `dist/extension/` (manifest.json + extension/ + wasm/) → the
+//! zip. The engine's module (`crm-guard-wasm`) is instantiated on every worker start; the
+//! scorer's (`crm-guard-score-wasm`) only when a page has a password field.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,8 +11,20 @@ use anyhow::{Context, Result};
 
 use crate::{root, run};
 
-const WASM_CRATE: &str = "crm-guard-wasm";
-const WASM_FILE: &str = "crm_guard_wasm";
+/// A WASM module of the extension: its crate and the name of its files under `wasm/`.
+pub struct Module {
+    pub krate: &'static str,
+    /// The cdylib's file name (cargo's).
+    built: &'static str,
+    /// `wasm/<name>.js` and `wasm/<name>_bg.wasm`.
+    pub name: &'static str,
+}
+
+/// The engine's module, then the scorer's.
+pub const MODULES: [Module; 2] = [
+    Module { krate: "crm-guard-wasm", built: "crm_guard_wasm", name: "crm_guard_wasm" },
+    Module { krate: "crm-guard-score-wasm", built: "crm_guard_score_wasm", name: "crm_guard_score" },
+];
 
 pub fn manifest() -> Result<serde_json::Value> {
     let text = std::fs::read_to_string(root().join("manifest.json")).context("reading manifest.json")?;
@@ -114,37 +128,25 @@ impl Variant {
 pub fn extension(variant: Variant) -> Result<()> {
     let root = root();
     let mut cargo = Command::new("cargo");
-    cargo.args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", WASM_CRATE]);
-    if variant == Variant::Diagnostics {
-        cargo.args(["--features", "diagnostics"]);
+    cargo.args(["build", "--release", "--target", "wasm32-unknown-unknown"]);
+    for m in &MODULES {
+        cargo.args(["-p", m.krate]);
+        if variant == Variant::Diagnostics {
+            cargo.args(["--features", &format!("{}/diagnostics", m.krate)]);
+        }
     }
     run(cargo.current_dir(&root))?;
     let target_dir =
         std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    let built = target_dir.join(format!("wasm32-unknown-unknown/release/{WASM_FILE}.wasm"));
     // Both variants come out at the same path: keep each one's own copy.
     let cache = target_dir.join(format!("crm-guard-wasm-opt-{variant:?}").to_lowercase());
     std::fs::create_dir_all(&cache)?;
-    let raw = cache.join(format!("{WASM_FILE}.raw.wasm"));
-    let fresh_build = std::fs::read(&built)?;
-    let stale = std::fs::read(&raw).ok().as_deref() != Some(&fresh_build[..])
-        || !cache.join(format!("{WASM_FILE}_bg.wasm")).exists();
+    for m in &MODULES {
+        bindgen_and_opt(m, &target_dir, &cache)?;
+    }
     let out = variant.dir();
     if out.exists() {
         std::fs::remove_dir_all(&out).with_context(|| format!("cleaning {}", out.display()))?;
-    }
-    // wasm-bindgen + wasm-opt take ~20 s: skip them when the raw module has not changed.
-    if stale {
-        run(Command::new("wasm-bindgen")
-            // The reset function lets the worker replace an instance that trapped.
-            .args(["--target", "web", "--no-typescript", "--experimental-reset-state-function", "--out-dir"])
-            .arg(&cache)
-            .arg(&built))?;
-        let opt = root.join("tests/node_modules/.bin/wasm-opt");
-        let bg = cache.join(format!("{WASM_FILE}_bg.wasm"));
-        run(Command::new(opt).arg("-Oz").arg(&bg).arg("-o").arg(&bg))?;
-        // The stamp last: an interrupted run does it all again.
-        std::fs::write(&raw, &fresh_build)?;
     }
     copy_dir(&root.join("extension"), &out)?;
     // Fresh from the Rust this build was compiled from (tidy keeps the committed copy current).
@@ -154,12 +156,16 @@ pub fn extension(variant: Variant) -> Result<()> {
     write_static_rules(&out)?;
     let wasm_dir = out.join("wasm");
     std::fs::create_dir_all(&wasm_dir)?;
-    for name in [format!("{WASM_FILE}_bg.wasm"), format!("{WASM_FILE}.js")] {
-        std::fs::copy(cache.join(&name), wasm_dir.join(&name))?;
+    for m in &MODULES {
+        for name in [format!("{}_bg.wasm", m.name), format!("{}.js", m.name)] {
+            std::fs::copy(cache.join(&name), wasm_dir.join(&name))?;
+        }
     }
     if variant == Variant::Shipped {
-        let glue = std::fs::read_to_string(wasm_dir.join(format!("{WASM_FILE}.js")))?;
-        anyhow::ensure!(!glue.contains("debugPanic"), "the shipped build has test hooks");
+        for (m, hook) in MODULES.iter().zip(["debugPanic", "benchScore"]) {
+            let glue = std::fs::read_to_string(wasm_dir.join(format!("{}.js", m.name)))?;
+            anyhow::ensure!(!glue.contains(hook), "the shipped build has test hooks ({})", m.name);
+        }
         pack_zip(&out, &zip_path()?)?;
         // Firefox: the same files and WASM, Firefox's manifest.
         let ff = firefox_dir();
@@ -178,6 +184,29 @@ pub fn extension(variant: Variant) -> Result<()> {
     } else {
         eprintln!("built {}", out.display());
     }
+    Ok(())
+}
+
+/// wasm-bindgen + wasm-opt -Oz of one module into `cache`; skipped (they take ~20 s) when the
+/// raw module has not changed since the last run.
+fn bindgen_and_opt(m: &Module, target_dir: &Path, cache: &Path) -> Result<()> {
+    let built = target_dir.join(format!("wasm32-unknown-unknown/release/{}.wasm", m.built));
+    let raw = cache.join(format!("{}.raw.wasm", m.name));
+    let fresh_build = std::fs::read(&built).with_context(|| format!("reading {}", built.display()))?;
+    let bg = cache.join(format!("{}_bg.wasm", m.name));
+    if std::fs::read(&raw).ok().as_deref() == Some(&fresh_build[..]) && bg.exists() {
+        return Ok(());
+    }
+    run(Command::new("wasm-bindgen")
+        // The reset function lets the worker replace an instance that trapped.
+        .args(["--target", "web", "--no-typescript", "--experimental-reset-state-function"])
+        .args(["--out-name", m.name, "--out-dir"])
+        .arg(cache)
+        .arg(&built))?;
+    let opt = crate::root().join("tests/node_modules/.bin/wasm-opt");
+    run(Command::new(opt).arg("-Oz").arg(&bg).arg("-o").arg(&bg))?;
+    // The stamp last: an interrupted run does it all again.
+    std::fs::write(&raw, &fresh_build)?;
     Ok(())
 }
 
@@ -245,7 +274,9 @@ fn pack_zip(dir: &Path, zip_file: &Path) -> Result<()> {
     files.sort();
     let mut zip = zip::ZipWriter::new(std::fs::File::create(zip_file)?);
     let options =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(9));
     for rel in files {
         zip.start_file(rel.to_string_lossy(), options)?;
         zip.write_all(&std::fs::read(dir.join(&rel))?)?;

@@ -102,7 +102,7 @@ fn test(rest: &[String]) -> Result<()> {
     run(Command::new("cargo")
         .args(["test", "--workspace", "--exclude", "crm-guard-wasm"])
         .current_dir(root()))?;
-    // 2. The binding's own tests, compiled to WASM and run in node (release: reuses the
+    // 2. The two WASM crates' own tests, compiled to WASM and run in node (release: reuses the
     //    artefact build's dependencies).
     let runner = "wasm-bindgen-test-runner";
     run(Command::new("cargo")
@@ -113,8 +113,10 @@ fn test(rest: &[String]) -> Result<()> {
             "wasm32-unknown-unknown",
             "-p",
             "crm-guard-wasm",
+            "-p",
+            "crm-guard-score-wasm",
             "--features",
-            "diagnostics",
+            "crm-guard-wasm/diagnostics,crm-guard-score-wasm/diagnostics",
         ])
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
         .current_dir(root()))?;
@@ -177,15 +179,17 @@ fn e2e_files() -> Result<Vec<String>> {
 
 fn bench() -> Result<()> {
     let dist = build::dist();
-    let wasm = std::fs::read(dist.join("extension/wasm/crm_guard_wasm_bg.wasm"))?;
-    let gz = build::gzip_len(&wasm)?;
     let zip = std::fs::metadata(build::zip_path()?)?.len();
     println!("## Artefact sizes");
-    println!("| artefact | bytes | KiB |");
-    println!("|---|---:|---:|");
-    println!("| WASM (wasm-opt -Oz) | {} | {:.0} |", wasm.len(), wasm.len() as f64 / 1024.0);
-    println!("| WASM gzip -9 | {gz} | {:.0} |", gz as f64 / 1024.0);
-    println!("| extension zip | {zip} | {:.0} |", zip as f64 / 1024.0);
+    println!("| artefact | bytes | KiB | gzip -9 KiB |");
+    println!("|---|---:|---:|---:|");
+    for m in &build::MODULES {
+        let wasm = std::fs::read(dist.join(format!("extension/wasm/{}_bg.wasm", m.name)))?;
+        let gz = build::gzip_len(&wasm)?;
+        let kib = |n: usize| n as f64 / 1024.0;
+        println!("| WASM `{}` (wasm-opt -Oz) | {} | {:.0} | {:.0} |", m.krate, wasm.len(), kib(wasm.len()), kib(gz));
+    }
+    println!("| extension zip | {zip} | {:.0} | |", zip as f64 / 1024.0);
     println!();
     run(&mut node_in_tests(&["bench/run.mjs"], true))
 }

@@ -35,6 +35,31 @@ fn core_has_no_browser_bindings() {
     }
 }
 
+/// The worker's two WASM modules stay apart (issue 13): the engine's module, instantiated on
+/// every worker start, holds no scorer (zxcvbn is most of the bytes); the scorer's module, loaded
+/// for password fields only, holds nothing but the scorer.
+#[test]
+fn engine_module_has_no_scorer() {
+    let tree = |krate: &str| {
+        let out = Command::new("cargo")
+            .args(["tree", "-p", krate, "--edges", "normal,build", "--prefix", "none"])
+            .args(["--target", "wasm32-unknown-unknown"])
+            .current_dir(root())
+            .output()
+            .expect("cargo tree runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let engine = tree("crm-guard-wasm");
+    for banned in ["crm-guard-score ", "zxcvbn "] {
+        assert!(!engine.contains(banned), "the engine's WASM module depends on {banned}:\n{engine}");
+    }
+    let scorer = tree("crm-guard-score-wasm");
+    for banned in ["crm-guard-engine ", "crm-guard-core "] {
+        assert!(!scorer.contains(banned), "the scorer's WASM module depends on {banned}:\n{scorer}");
+    }
+}
+
 /// Every catalog host is covered by the manifest's host permissions and content scripts.
 #[test]
 fn manifest_covers_catalog() {

@@ -53,6 +53,12 @@ pub struct State {
     pub derivations: Cell<u32>,
     pub random_calls: Cell<usize>,
     pub scorer_broken: Cell<bool>,
+    /// The scorer's module fails to load (fetch or instantiation failed).
+    pub scorer_unloadable: Cell<bool>,
+    /// Calls of `load_scorer` (the browser fetches the module on the first one only).
+    pub scorer_loads: Cell<u32>,
+    /// Whether the scorer's module is loaded.
+    pub scorer_loaded: Cell<bool>,
     pub scores: Cell<u32>,
     /// Each score advances the clock by this much: the worker is one thread, so whatever it
     /// scores delays every event queued behind it (0 by default).
@@ -309,7 +315,18 @@ impl Crypto for Fake {
 }
 
 impl Scorer for Fake {
+    async fn load_scorer(&self) -> PortResult<()> {
+        self.state.scorer_loads.set(self.state.scorer_loads.get() + 1);
+        if self.state.scorer_unloadable.get() {
+            return Err(PortError("fetching the scorer's module failed".into()));
+        }
+        self.state.scorer_loaded.set(true);
+        Ok(())
+    }
     fn score(&self, password: &str, _user_inputs: &[&str]) -> PortResult<Strength> {
+        if !self.state.scorer_loaded.get() {
+            return Err(PortError("the scorer is not loaded".into()));
+        }
         if self.state.scorer_broken.get() {
             return Err(PortError("scorer trapped".into()));
         }
@@ -324,7 +341,6 @@ impl Scorer for Fake {
             crack_seconds: 10f64.powi(length as i32 / 2),
         })
     }
-    fn warm(&self) {}
 }
 
 /// The fake browser's `navigator.userAgent`.

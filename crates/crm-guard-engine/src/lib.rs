@@ -270,7 +270,7 @@ impl<P: Ports + 'static> Engine<P> {
             Message::ContinueHttp { url } => self.continue_over_http(url).await,
             Message::PwFields { fields } => self.password_fields(fields).await,
             Message::PwWarm => {
-                self.ports.warm();
+                self.load_scorer_later();
                 Ok(Value::Null)
             }
             Message::PwScore { seq, password, values, scorer_failed } => {

@@ -94,9 +94,20 @@ impl<P: Ports + 'static> Engine<P> {
             .map(|f| password::classify(&f))
             .collect();
         let policy = self.password_policy().await?;
-        let this = self.clone();
-        self.ports.spawn(Box::pin(async move { this.ports.warm() }));
+        self.load_scorer_later();
         Ok(json!({ "kinds": kinds, "policy": policy }))
+    }
+
+    /// Loads the scorer after the current event (its reply is not delayed), so the first
+    /// keystroke finds it ready. Only a page with a password field gets here: a worker woken for
+    /// anything else never fetches the scorer's module.
+    pub(crate) fn load_scorer_later(self: &Rc<Self>) {
+        let this = self.clone();
+        self.ports.spawn(Box::pin(async move {
+            if let Err(e) = this.ports.load_scorer().await {
+                this.ports.log_error(&format!("[crm-guard] loading the password scorer failed: {e}"));
+            }
+        }));
     }
 
     /// Scores a password typed on `url`, with the CRM's name, the org sub-domain and the user
@@ -131,7 +142,10 @@ impl<P: Ports + 'static> Engine<P> {
         let strength = if scorer_failed {
             Err(crate::ports::PortError("the scorer trapped on this request".into()))
         } else {
-            self.ports.score(pw, &refs)
+            match self.ports.load_scorer().await {
+                Ok(()) => self.ports.score(pw, &refs),
+                Err(e) => Err(e),
+            }
         };
         let view = match strength {
             Ok(s) => {

@@ -170,7 +170,7 @@ pub trait Crypto {
 }
 
 /// A password's strength as zxcvbn judges it (message ids, never text; never the password).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Strength {
     pub score: u8,
@@ -180,12 +180,14 @@ pub struct Strength {
     pub crack_seconds: f64,
 }
 
-/// The password scorer (zxcvbn in `crm-guard-score`).
+/// The password scorer (zxcvbn in `crm-guard-score`), a WASM module of its own that only pages
+/// with a password field make the worker load.
 pub trait Scorer {
+    /// Makes the scorer ready: the first call fetches, instantiates and warms its module, later
+    /// ones return at once (a failed or trapped module is loaded again). `Err` when it cannot be.
+    async fn load_scorer(&self) -> PortResult<()>;
     /// `Err` when the scorer is unavailable (not loaded, trapped).
     fn score(&self, password: &str, user_inputs: &[&str]) -> PortResult<Strength>;
-    /// Builds the scorer's dictionaries ahead of the first keystroke.
-    fn warm(&self);
 }
 
 /// The proxy settings as `chrome.proxy.settings.get` reports them.

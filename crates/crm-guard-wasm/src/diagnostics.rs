@@ -3,8 +3,6 @@
 
 #[cfg(feature = "diagnostics")]
 pub mod hooks {
-    use std::cell::Cell;
-
     use crm_guard_core::events::NewEvent;
     use crm_guard_core::{Catalog, Finding, PageUrl};
     use crm_guard_engine::ports::Crypto;
@@ -12,27 +10,10 @@ pub mod hooks {
 
     use crate::{engine, from_js, js_error, to_js};
 
-    thread_local! {
-        static TRAP_SCORER: Cell<u32> = const { Cell::new(0) };
-    }
-
     /// Panics (a trap, with `panic = "abort"`): the shell must report it and recover.
     #[wasm_bindgen(js_name = debugPanic)]
     pub fn debug_panic(context: &str) {
         panic!("deliberate panic for testing ({context})");
-    }
-
-    /// The next `n` scorer calls trap inside WASM.
-    #[wasm_bindgen(js_name = trapScorer)]
-    pub fn trap_scorer(n: u32) {
-        TRAP_SCORER.set(n);
-    }
-
-    pub fn maybe_trap_scorer() {
-        if TRAP_SCORER.get() > 0 {
-            TRAP_SCORER.set(TRAP_SCORER.get() - 1);
-            panic!("deliberate scorer trap for testing");
-        }
     }
 
     /// The verdict for a URL and findings with the built-in catalog.
@@ -95,26 +76,4 @@ pub mod hooks {
         }
         crm_guard_core::lookalike::check(&catalog, &page).map(|i| i.crm_id)
     }
-
-    /// The bare scorer timed inside WASM: milliseconds per password.
-    #[wasm_bindgen(js_name = benchScore)]
-    pub fn bench_score(passwords: Vec<String>) -> Vec<f64> {
-        passwords
-            .iter()
-            .map(|pw| {
-                let t0 = crate::chrome::web::performance_now();
-                let s = crm_guard_score::score(pw, &[]);
-                std::hint::black_box(s.score);
-                crate::chrome::web::performance_now() - t0
-            })
-            .collect()
-    }
 }
-
-#[cfg(feature = "diagnostics")]
-pub use hooks::maybe_trap_scorer;
-
-/// Without the `diagnostics` feature the scorer never traps on purpose.
-#[cfg(not(feature = "diagnostics"))]
-#[inline]
-pub fn maybe_trap_scorer() {}

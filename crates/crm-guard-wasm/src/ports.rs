@@ -355,19 +355,12 @@ impl Crypto for Chrome {
 }
 
 impl Scorer for Chrome {
-    fn score(&self, password: &str, user_inputs: &[&str]) -> PortResult<Strength> {
-        crate::diagnostics::maybe_trap_scorer();
-        let s = crm_guard_score::score(password, user_inputs);
-        Ok(Strength {
-            score: s.score,
-            length: s.length,
-            warning: s.warning.map(str::to_owned),
-            suggestions: s.suggestions.into_iter().map(str::to_owned).collect(),
-            crack_seconds: s.crack_seconds,
-        })
+    async fn load_scorer(&self) -> PortResult<()> {
+        call_p(chrome::scorer::load()).await.map(drop)
     }
-    fn warm(&self) {
-        let _ = crm_guard_score::score("warm-up", &[]);
+    fn score(&self, password: &str, user_inputs: &[&str]) -> PortResult<Strength> {
+        let inputs: Array = user_inputs.iter().map(|s| JsValue::from_str(s)).collect();
+        parse(chrome::scorer::score(password, &inputs).map_err(port_err)?)
     }
 }
 

@@ -16,6 +16,7 @@ pub mod management;
 pub mod permissions;
 pub mod proxy;
 pub mod runtime;
+pub mod scorer;
 pub mod scripting;
 pub mod storage;
 pub mod tabs;
