@@ -508,3 +508,36 @@ pub(super) fn enumerate_l33t_replacements(table: &BTreeMap<char, Vec<char>>) -> 
     .collect()
 }
 
+
+/// Patched (CRM Guard), for crm-guard-score's equivalence tests only (not an API): the l33t
+/// matches of `password` (its first 100 characters, as `zxcvbn` scores) by the single walk and by
+/// zxcvbn's one dictionary pass per substitution table, each in the order the scorer sees them
+/// (stably sorted by (i, j)); from the second, the repeats of a match (one per table that found
+/// it, which the scorer ignores) are removed. Equal vectors mean equal l33t matches, in the same
+/// order, so the same scores.
+#[doc(hidden)]
+pub fn l33t_matches_walk_and_per_table(password: &str, user_inputs: &[&str]) -> (Vec<Match>, Vec<Match>) {
+    let password: String = password.chars().take(100).collect();
+    let user_inputs: HashMap<String, usize> = user_inputs
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.to_lowercase(), i + 1))
+        .collect();
+    with_dictionaries(&user_inputs, |dictionaries| {
+        let mut walk = l33t_matches(&password, dictionaries);
+        walk.sort_by_key(|m| (m.i, m.j));
+        let mut per_table = l33t_matches_per_table(&password, dictionaries);
+        per_table.sort_by_key(|m| (m.i, m.j));
+        let mut unique: Vec<Match> = Vec::with_capacity(per_table.len());
+        let mut group_start = 0;
+        for m in per_table {
+            if unique.last().map_or(true, |l| (l.i, l.j) != (m.i, m.j)) {
+                group_start = unique.len();
+            }
+            if !unique[group_start..].contains(&m) {
+                unique.push(m);
+            }
+        }
+        (walk, unique)
+    })
+}

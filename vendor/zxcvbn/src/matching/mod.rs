@@ -7,6 +7,8 @@ pub mod patterns;
 
 use self::patterns::*;
 use dictionary::{DictionaryMatch, L33tMatch, ReverseDictionaryMatch};
+#[doc(hidden)]
+pub use dictionary::l33t_matches_walk_and_per_table;
 #[cfg(test)]
 use dictionary::{enumerate_l33t_replacements, relevant_l33t_subtable, translate};
 use char_indexing::{CharIndexable, CharIndexableStr};
