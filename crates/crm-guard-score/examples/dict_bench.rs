@@ -62,7 +62,14 @@ fn adversarial() -> Vec<String> {
         v.push(random_from(l33t, 256, seed));
         v.push(random_from(&format!("{l33t}abcdefghilostxz"), 256, seed));
     }
-    for base in ["p@$$w0rd!|7+{<%2369", "4@8(", "@", "p@ssw0rd", "1qaz!QAZ2wsx@WSX3edc#EDC4rfv$RFV5tgb%TGB", "l3t m3 1n!"] {
+    for base in [
+        "p@$$w0rd!|7+{<%2369",
+        "4@8(",
+        "@",
+        "p@ssw0rd",
+        "1qaz!QAZ2wsx@WSX3edc#EDC4rfv$RFV5tgb%TGB",
+        "l3t m3 1n!",
+    ] {
         v.push(base.repeat(256).chars().take(256).collect());
     }
     v.push(l33t.repeat(13).chars().take(256).collect());
@@ -75,11 +82,16 @@ fn main() {
     println!("first score in the process: {:.2} ms", t.elapsed().as_secs_f64() * 1000.0);
 
     let dir = env!("CARGO_MANIFEST_DIR");
-    let read = |p: &str| -> Vec<String> { serde_json::from_str(&std::fs::read_to_string(format!("{dir}/{p}")).unwrap()).unwrap() };
+    let read = |p: &str| -> Vec<String> {
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/{p}")).unwrap()).unwrap()
+    };
     let bench = read("../../tests/bench/password-corpus.json");
     let ten_k = read("tests/golden/corpus-10k.json");
     let adv = adversarial();
-    println!("{:<48} {:>6} {:>8} {:>8} {:>8}", "ms per password (native, with user inputs)", "n", "p50", "p99", "max");
+    println!(
+        "{:<48} {:>6} {:>8} {:>8} {:>8}",
+        "ms per password (native, with user inputs)", "n", "p50", "p99", "max"
+    );
     report("score: bench corpus (3,200)", score, &bench);
     report("score: equivalence corpus (10,000)", score, &ten_k);
     report("score: adversarial 256-char inputs", score, &adv);
