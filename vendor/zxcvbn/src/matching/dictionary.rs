@@ -141,8 +141,9 @@ fn dictionary_matches(password: &str, dictionaries: &[Dictionary]) -> Vec<Match>
     let len = chars.len();
     let mut matches = Vec::new();
     for dictionary in dictionaries {
+        let start = dictionary.start();
         for i in 0..len {
-            let mut state = dictionary.start();
+            let mut state = start.clone();
             for j in i..len {
                 match dictionary.step(state, lower[j]) {
                     Some(next) => state = next,
@@ -279,8 +280,9 @@ fn l33t_matches(password: &str, dictionaries: &[Dictionary]) -> Vec<Match> {
         found: Vec::new(),
     };
     for (position, dictionary) in dictionaries.iter().enumerate() {
+        let start = dictionary.start();
         for i in 0..chars.len() {
-            walk.walk(dictionary, position, i, i, dictionary.start(), &all);
+            walk.walk(dictionary, position, i, i, start.clone(), &all);
         }
     }
     // zxcvbn listed, for each table in order, each dictionary's matches: for a given (i, j), the
