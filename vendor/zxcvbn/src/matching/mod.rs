@@ -1,12 +1,18 @@
 mod char_indexing;
+// Patched (CRM Guard): the dictionary, reverse-dictionary and l33t matchers, over compile-time
+// transducers walked once per start position (see dictionary.rs).
+mod dictionary;
 /// Defines potential patterns used to match against a password
 pub mod patterns;
 
 use self::patterns::*;
-use crate::frequency_lists::DictionaryType;
+use dictionary::{DictionaryMatch, L33tMatch, ReverseDictionaryMatch};
+#[doc(hidden)]
+pub use dictionary::l33t_matches_walk_and_per_table;
+#[cfg(test)]
+use dictionary::{enumerate_l33t_replacements, relevant_l33t_subtable, translate};
 use char_indexing::{CharIndexable, CharIndexableStr};
 use fancy_regex::Regex as FancyRegex;
-use itertools::Itertools;
 use regex::Regex;
 use std::collections::{BTreeMap, HashMap};
 
@@ -100,213 +106,6 @@ lazy_static! {
         Box::new(RegexMatch {}),
         Box::new(DateMatch {}),
     ];
-}
-
-struct DictionaryMatch {}
-
-impl Matcher for DictionaryMatch {
-    fn get_matches(&self, password: &str, user_inputs: &HashMap<String, usize>) -> Vec<Match> {
-        let password_lower_string = password.to_lowercase();
-        let password_lower = CharIndexableStr::from(password_lower_string.as_str());
-
-        let do_trials = move |matches: &mut Vec<Match>,
-                              password: &str,
-                              dictionary_name: DictionaryType,
-                              ranked_dict: &HashMap<&str, usize>| {
-            let len = password.chars().count();
-            for i in 0..len {
-                for j in i..len {
-                    let word = password_lower.char_index(i..j + 1);
-                    if let Some(rank) = ranked_dict.get(word).cloned() {
-                        let pattern = MatchPattern::Dictionary(DictionaryPattern {
-                            matched_word: word.to_string(),
-                            rank,
-                            dictionary_name,
-                            ..DictionaryPattern::default()
-                        });
-                        matches.push(Match {
-                            pattern,
-                            i,
-                            j,
-                            token: password.chars().take(j + 1).skip(i).collect(),
-                            ..Match::default()
-                        });
-                    }
-                }
-            }
-        };
-
-        let mut matches = Vec::new();
-
-        // Patched (CRM Guard): the dictionaries in a fixed order, not the HashMap's.
-        for dictionary_name in super::frequency_lists::DICTIONARY_ORDER {
-            let ranked_dict = &super::frequency_lists::RANKED_DICTIONARIES[&dictionary_name];
-            do_trials(&mut matches, password, dictionary_name, ranked_dict);
-        }
-        do_trials(
-            &mut matches,
-            password,
-            DictionaryType::UserInputs,
-            &user_inputs.iter().map(|(x, &i)| (x.as_str(), i)).collect(),
-        );
-
-        matches
-    }
-}
-
-struct ReverseDictionaryMatch {}
-
-impl Matcher for ReverseDictionaryMatch {
-    fn get_matches(&self, password: &str, user_inputs: &HashMap<String, usize>) -> Vec<Match> {
-        let reversed_password = password.chars().rev().collect::<String>();
-        (DictionaryMatch {})
-            .get_matches(&reversed_password, user_inputs)
-            .into_iter()
-            .map(|mut m| {
-                // Reverse token back
-                m.token = m.token.chars().rev().collect();
-                if let MatchPattern::Dictionary(ref mut pattern) = m.pattern {
-                    pattern.reversed = true;
-                }
-                let old_i = m.i;
-                m.i = password.chars().count() - 1 - m.j;
-                m.j = password.chars().count() - 1 - old_i;
-                m
-            })
-            .collect()
-    }
-}
-
-struct L33tMatch {}
-
-impl Matcher for L33tMatch {
-    fn get_matches(&self, password: &str, user_inputs: &HashMap<String, usize>) -> Vec<Match> {
-        let mut matches = Vec::new();
-        for sub in enumerate_l33t_replacements(&relevant_l33t_subtable(password)) {
-            if sub.is_empty() {
-                break;
-            }
-            let subbed_password = translate(password, &sub);
-            for mut m4tch in (DictionaryMatch {}).get_matches(&subbed_password, user_inputs) {
-                let token = password
-                    .chars()
-                    .take(m4tch.j + 1)
-                    .skip(m4tch.i)
-                    .collect::<String>();
-                {
-                    let pattern = if let MatchPattern::Dictionary(ref mut pattern) = m4tch.pattern {
-                        pattern
-                    } else {
-                        unreachable!()
-                    };
-                    if token.to_lowercase() == pattern.matched_word {
-                        // Only return the matches that contain an actual substitution
-                        continue;
-                    }
-                    let match_sub: HashMap<char, char> = sub
-                        .clone()
-                        .into_iter()
-                        .filter(|&(subbed_chr, _)| token.contains(subbed_chr))
-                        .collect();
-                    m4tch.token = token;
-                    pattern.l33t = true;
-                    // Patched (CRM Guard): substitutions listed in character order.
-                    pattern.sub_display = Some(
-                        match_sub
-                            .iter()
-                            .sorted()
-                            .map(|(k, v)| format!("{} -> {}", k, v))
-                            .join(", "),
-                    );
-                    pattern.sub = Some(match_sub);
-                }
-                matches.push(m4tch);
-            }
-        }
-        matches
-            .into_iter()
-            .filter(|x| !x.token.is_empty())
-            .collect()
-    }
-}
-
-fn translate(string: &str, chr_map: &HashMap<char, char>) -> String {
-    string
-        .chars()
-        .map(|c| *chr_map.get(&c).unwrap_or(&c))
-        .collect()
-}
-
-// Patched (CRM Guard): BTreeMap (ordered keys) instead of HashMap.
-fn relevant_l33t_subtable(password: &str) -> BTreeMap<char, Vec<char>> {
-    let password_chars: Vec<char> = password.chars().collect();
-    let mut subtable: BTreeMap<char, Vec<char>> = BTreeMap::new();
-    for (letter, subs) in L33T_TABLE.iter() {
-        let relevant_subs: Vec<char> = subs
-            .iter()
-            .filter(|&x| password_chars.contains(x))
-            .cloned()
-            .collect();
-        if !relevant_subs.is_empty() {
-            subtable.insert(*letter, relevant_subs);
-        }
-    }
-    subtable
-}
-
-// Patched (CRM Guard): takes the ordered table, so the keys are walked in letter order.
-fn enumerate_l33t_replacements(table: &BTreeMap<char, Vec<char>>) -> Vec<HashMap<char, char>> {
-    /// Recursive function that does the work
-    fn helper(
-        table: &BTreeMap<char, Vec<char>>,
-        subs: Vec<Vec<(char, char)>>,
-        remaining_keys: &[char],
-    ) -> Vec<Vec<(char, char)>> {
-        if remaining_keys.is_empty() {
-            return subs;
-        }
-        let (first_key, rest_keys) = remaining_keys.split_first().unwrap();
-        let mut next_subs: Vec<Vec<(char, char)>> = Vec::new();
-        for l33t_chr in &table[first_key] {
-            for sub in &subs {
-                let mut dup_l33t_index = None;
-                for (i, item) in sub.iter().enumerate() {
-                    if item.0 == *l33t_chr {
-                        dup_l33t_index = Some(i);
-                        break;
-                    }
-                }
-                if let Some(idx) = dup_l33t_index {
-                    let mut sub_alternative = sub.clone();
-                    sub_alternative.remove(idx);
-                    sub_alternative.push((*l33t_chr, *first_key));
-                    next_subs.push(sub.clone());
-                    next_subs.push(sub_alternative);
-                } else {
-                    let mut sub_extension = sub.clone();
-                    sub_extension.push((*l33t_chr, *first_key));
-                    next_subs.push(sub_extension);
-                }
-            }
-        }
-        helper(
-            table,
-            next_subs
-                .into_iter()
-                .map(|x| x.iter().unique().cloned().collect())
-                .collect(),
-            rest_keys,
-        )
-    }
-
-    helper(
-        table,
-        vec![vec![]],
-        table.keys().cloned().collect::<Vec<char>>().as_slice(),
-    )
-    .into_iter()
-    .map(|sub| sub.into_iter().collect::<HashMap<char, char>>())
-    .collect()
 }
 
 struct SpatialMatch {}
