@@ -74,14 +74,20 @@ struct Optimal {
     g: Vec<BTreeMap<usize, u64>>,
 }
 
+// Patched (CRM Guard): the current year without the `time` (native) and `chrono`
+// (`custom_wasm_env`) crates: the civil year of a Unix time, computed here.
 #[cfg(not(target_arch = "wasm32"))]
 lazy_static! {
-    pub(crate) static ref REFERENCE_YEAR: i32 = time::OffsetDateTime::now_utc().year();
+    pub(crate) static ref REFERENCE_YEAR: i32 = year_of_unix_days(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() / 86_400) as i64,
+    );
 }
 
 #[cfg(all(target_arch = "wasm32", not(feature = "custom_wasm_env")))]
 lazy_static! {
-    pub(crate) static ref REFERENCE_YEAR: i32 = web_sys::js_sys::Date::new_0()
+    pub(crate) static ref REFERENCE_YEAR: i32 = js_sys::Date::new_0()
         .get_full_year()
         .try_into()
         .unwrap();
@@ -95,13 +101,22 @@ lazy_static! {
             fn unix_time_milliseconds_imported() -> u64;
         }
         let unix_millis = unsafe { unix_time_milliseconds_imported() };
-
-        use chrono::Datelike;
-        chrono::DateTime::<chrono::Utc>::from(
-            std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(unix_millis),
-        )
-        .year()
+        year_of_unix_days((unix_millis / 86_400_000) as i64)
     };
+}
+
+/// The proleptic Gregorian year of a day counted from 1970-01-01 (H. Hinnant's
+/// `civil_from_days`).
+#[allow(dead_code)]
+pub(crate) fn year_of_unix_days(days: i64) -> i32 {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2)) as i32
 }
 
 const MIN_YEAR_SPACE: i32 = 20;
