@@ -1,7 +1,7 @@
 //! The scorer's tail, natively: p50/p99/max of `score` over tests/bench/password-corpus.json
 //! and over 256-character adversarial inputs (random 30–64 and 256-char strings, keyboard
 //! walks, repeats, dates, sequences), best of five runs each (the machine is shared).
-//! `cargo run --release -p crm-guard-score --example score_tail`.
+//! `cargo run --release -p crm-guard-score --example score_tail [-- <password> <times>]`.
 
 use std::time::Instant;
 
@@ -55,6 +55,15 @@ fn cycle(unit: &str, len: usize) -> String {
 }
 
 fn main() {
+    // `score_tail <password> <times>`: score one input in a loop (for a profiler).
+    if let Some(pw) = std::env::args().nth(1) {
+        let times: usize = std::env::args().nth(2).map_or(1000, |t| t.parse().expect("times"));
+        for _ in 0..times {
+            std::hint::black_box(score(std::hint::black_box(&pw), &[]));
+        }
+        println!("{pw:?}: {:.3} ms", best_ms(&pw));
+        return;
+    }
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/bench/password-corpus.json");
     let corpus: Vec<String> =
         serde_json::from_str(&std::fs::read_to_string(path).expect("corpus")).expect("json");

@@ -464,6 +464,11 @@ impl Estimator for SpatialPattern {
         let len = token.chars().count();
         // estimate the number of possible patterns w/ length L or less with t turns or less.
         for i in 2..=len {
+            // Patched (CRM Guard): stop once the sum saturates (every later saturating_add
+            // leaves u64::MAX): a long pattern with many turns cost O(len * turns^2) here.
+            if guesses == u64::MAX {
+                break;
+            }
             let possible_turns = cmp::min(self.turns, i - 1);
             for j in 1..=possible_turns {
                 guesses = guesses.saturating_add(

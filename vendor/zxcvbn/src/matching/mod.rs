@@ -691,10 +691,26 @@ impl Matcher for DateMatch {
             }
         }
 
+        // Patched (CRM Guard): was `matches.iter().filter(|x| !matches.iter().any(|y| *x != *y
+        // && y.i <= x.i && y.j >= x.j))`, quadratic in the matches (a few hundred in a long
+        // string of digits). No two date matches share a range (one per (i, j) in each loop;
+        // the first loop's tokens are digits only, the second's hold separators), so `y != x`
+        // is "another range", and x goes iff a match starting before it reaches its end, or one
+        // starting with it ends after it.
+        let mut longest_from = vec![None; password_len];
+        for m in &matches {
+            longest_from[m.i] = std::cmp::max(longest_from[m.i], Some(m.j));
+        }
+        let mut reach_before = vec![None; password_len];
+        for i in 1..password_len {
+            reach_before[i] = std::cmp::max(reach_before[i - 1], longest_from[i - 1]);
+        }
         matches
-            .iter()
-            .filter(|&x| !matches.iter().any(|y| *x != *y && y.i <= x.i && y.j >= x.j))
-            .cloned()
+            .into_iter()
+            .filter(|x| {
+                !(reach_before[x.i].is_some_and(|j| j >= x.j)
+                    || longest_from[x.i].is_some_and(|j| j > x.j))
+            })
             .collect()
     }
 }
