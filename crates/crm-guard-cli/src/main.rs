@@ -107,7 +107,9 @@ fn main() -> ExitCode {
         }
         Command::Catalog { json } => catalog(json),
         Command::Score { each_line: true, user_inputs, .. } => score_each_line(&user_inputs),
-        Command::Score { password, stdin, user_inputs, json, .. } => score(password, stdin, &user_inputs, json),
+        Command::Score { password, stdin, user_inputs, json, .. } => {
+            score(password, stdin, &user_inputs, json)
+        }
     };
     match result {
         Ok(code) => code,

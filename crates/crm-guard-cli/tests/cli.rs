@@ -240,7 +240,8 @@ fn score_each_line() {
     assert_eq!(lines.len(), 3, "{lines:?}");
     for (line, pw) in lines.iter().zip(["password", "acmecorp2024", "correct horse battery staple"]) {
         let one: serde_json::Value =
-            serde_json::from_str(&stdout(&run(&["score", "--json", "--user-input", "acmecorp", pw]))).unwrap();
+            serde_json::from_str(&stdout(&run(&["score", "--json", "--user-input", "acmecorp", pw])))
+                .unwrap();
         assert_eq!(*line, one, "{pw}");
     }
     assert_eq!(run(&["score", "--each-line", "password"]).status.code(), Some(2), "clap usage error");

@@ -85,9 +85,18 @@ fn main() {
         (0..50).map(|_| random("4@8({[<3691!|70$5+%2abcdefghilost", 256, &mut seed)).collect();
     report("l33t-heavy 256", &l33t_256);
     let walks: Vec<String> = [
-        "qwertyuiop", "1qaz2wsx3edc4rfv5tgb", "zxcvbnm,./", "qazwsxedcrfvtgbyhnujmik,ol.p;/",
-        "!QAZ@WSX#EDC$RFV", "789456123", "1q2w3e4r5t6y7u8i9o0p", "poiuytrewq", "asdfghjkl;'",
-        "mnbvcxz", "7410852963", "qwerasdfzxcv",
+        "qwertyuiop",
+        "1qaz2wsx3edc4rfv5tgb",
+        "zxcvbnm,./",
+        "qazwsxedcrfvtgbyhnujmik,ol.p;/",
+        "!QAZ@WSX#EDC$RFV",
+        "789456123",
+        "1q2w3e4r5t6y7u8i9o0p",
+        "poiuytrewq",
+        "asdfghjkl;'",
+        "mnbvcxz",
+        "7410852963",
+        "qwerasdfzxcv",
     ]
     .iter()
     .map(|w| cycle(w, 256))
@@ -103,8 +112,16 @@ fn main() {
         .collect();
     report("repeats 256", &repeats);
     let dates: Vec<String> = [
-        "11/11/1991", "1991-01-01", "01.01.01 ", "19911231", "3112199012", "1/1/91", "20201010",
-        "1 2 1999 ", "12_12_2012", "1111",
+        "11/11/1991",
+        "1991-01-01",
+        "01.01.01 ",
+        "19911231",
+        "3112199012",
+        "1/1/91",
+        "20201010",
+        "1 2 1999 ",
+        "12_12_2012",
+        "1111",
     ]
     .iter()
     .map(|d| cycle(d, 256))
@@ -112,15 +129,20 @@ fn main() {
     .collect();
     report("dates 256", &dates);
     let sequences: Vec<String> = [
-        "abcdefghijklmnopqrstuvwxyz", "0123456789", "zyxwvutsrqponmlkjihgfedcba", "9876543210",
-        "acegikmoqsuwy", "13579", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "αβγδεζηθικλμνξοπρστυφχψω",
+        "abcdefghijklmnopqrstuvwxyz",
+        "0123456789",
+        "zyxwvutsrqponmlkjihgfedcba",
+        "9876543210",
+        "acegikmoqsuwy",
+        "13579",
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "αβγδεζηθικλμνξοπρστυφχψω",
     ]
     .iter()
     .map(|s| cycle(s, 256))
     .collect();
     report("sequences 256", &sequences);
-    let mixed: Vec<String> = (0..50)
-        .map(|_| random("0123456789abcxyzqwe19202/-.!@#", 256, &mut seed))
-        .collect();
+    let mixed: Vec<String> =
+        (0..50).map(|_| random("0123456789abcxyzqwe19202/-.!@#", 256, &mut seed)).collect();
     report("digits/walk/date mix 256", &mixed);
 }

@@ -55,10 +55,36 @@ fn new_repeat(token: &str) -> Option<(usize, usize, String, String)> {
 #[test]
 fn repeat_scan_matches_the_backreference_regexes() {
     let tricky = [
-        "", "a", "aa", "aaa", "aaaaa", "aabaab", "aabaabaabaab", "abcabcabc", "abcabcab", "aaabaaab",
-        "abaabaab", "xyzxyzx", "12121212", "1212121", "abab\nabab", "a\na\n", "\n\n\n", "a\n\na",
-        "ééé", "aé aé ", "𝄞𝄞𝄞", "x𝄞é𝄞éy", "batman batman", "qwertyqwerty!", "abcdabcdabcdab",
-        "aaaabaaaab", "abababa", "aab aab aab", "zzzzzzzzzzzzzzzzzzzz", "p@ssp@ss1p@ssp@ss1",
+        "",
+        "a",
+        "aa",
+        "aaa",
+        "aaaaa",
+        "aabaab",
+        "aabaabaabaab",
+        "abcabcabc",
+        "abcabcab",
+        "aaabaaab",
+        "abaabaab",
+        "xyzxyzx",
+        "12121212",
+        "1212121",
+        "abab\nabab",
+        "a\na\n",
+        "\n\n\n",
+        "a\n\na",
+        "ééé",
+        "aé aé ",
+        "𝄞𝄞𝄞",
+        "x𝄞é𝄞éy",
+        "batman batman",
+        "qwertyqwerty!",
+        "abcdabcdabcdab",
+        "aaaabaaaab",
+        "abababa",
+        "aab aab aab",
+        "zzzzzzzzzzzzzzzzzzzz",
+        "p@ssp@ss1p@ssp@ss1",
     ];
     for t in tricky {
         assert_eq!(new_repeat(t), old_repeat(t), "{t:?}");
@@ -89,12 +115,29 @@ fn recent_year_scan_matches_the_regex() {
 fn date_scans_match_the_regexes() {
     let no_sep = regex::Regex::new(r"^[0-9]{4,8}$").expect("regex");
     let with_sep =
-        regex::Regex::new(r"^([0-9]{1,4})([\s/\\_.-])([0-9]{1,2})([\s/\\_.-])([0-9]{1,4})$")
-            .expect("regex");
+        regex::Regex::new(r"^([0-9]{1,4})([\s/\\_.-])([0-9]{1,2})([\s/\\_.-])([0-9]{1,4})$").expect("regex");
     let mut inputs: Vec<String> = [
-        "1191", "11111991", "111111991", "119", "1/1/91", "11/11/1991", "1991-1-1", "1.1.1",
-        "1 1 1", "1\t1\t91", "1\u{a0}1\u{3000}91", "1\u{85}12\u{2003}1999", "1\u{200b}1\u{200b}1",
-        "12345/12/1234", "1/123/1", "1//1", "/1/1", "1/1/", "١/١/١٩٩٠", "1_1\\1", "1-1.1",
+        "1191",
+        "11111991",
+        "111111991",
+        "119",
+        "1/1/91",
+        "11/11/1991",
+        "1991-1-1",
+        "1.1.1",
+        "1 1 1",
+        "1\t1\t91",
+        "1\u{a0}1\u{3000}91",
+        "1\u{85}12\u{2003}1999",
+        "1\u{200b}1\u{200b}1",
+        "12345/12/1234",
+        "1/123/1",
+        "1//1",
+        "/1/1",
+        "1/1/",
+        "١/١/١٩٩٠",
+        "1_1\\1",
+        "1-1.1",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -102,9 +145,9 @@ fn date_scans_match_the_regexes() {
     inputs.extend(strings("0123456789/-\\_. \t\n\u{a0}\u{3000}\u{200b}a٣", 20_000, 12, 7));
     for t in &inputs {
         assert_eq!(scan::is_date_without_separator(t), no_sep.is_match(t), "{t:?}");
-        let old = with_sep.captures(t).map(|c| {
-            [1, 2, 3, 4, 5].map(|k| c.get(k).expect("group").as_str().to_string())
-        });
+        let old = with_sep
+            .captures(t)
+            .map(|c| [1, 2, 3, 4, 5].map(|k| c.get(k).expect("group").as_str().to_string()));
         let new = scan::date_with_separators(t).map(|g| g.map(str::to_string));
         assert_eq!(new, old, "{t:?}");
     }
