@@ -39,9 +39,9 @@ self.crmGuardScorer = {
       });
     return loading;
   },
-  score(password, userInputs) {
+  score(password, userInputs, year) {
     try {
-      return scorer.score(password, userInputs);
+      return scorer.score(password, userInputs, year);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) state = 'trapped';
       throw e;

@@ -5,7 +5,8 @@
 // 2. worst cases at 1,000 and 10,000 characters;
 // 3. keystroke → meter update on a CRM page (scripted typing), and the page main-thread time the extension
 //    spends per keystroke (vs the peers, which score on the main thread);
-// 4. cold start: worker stopped → field focused → first meter update.
+// 4. cold start: worker stopped → field focused → first meter update;
+// 5. agreement of the 0–4 scores with the peers on the corpus, with confusion counts (score-agreement.mjs).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { launch } from '../e2e/harness.mjs';
 import { startTestbed } from '../testbed/server.mjs';
 import { percentile, table } from './stats.mjs';
+import { reportAgreement } from './score-agreement.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -214,6 +216,8 @@ export default async function () {
   console.log(`## Password strength (Chromium; corpus ${corpus.length} passwords, 1–64 chars, tests/bench/password-corpus.json)`);
   console.log('\nPer-password scoring time, ms (first call = dictionary build, excluded from the percentiles):\n');
   table(['scorer', 'p50', 'p90', 'p99', 'max', 'first call', 'p99 ratio to ours'], rows);
+  // Issue 13: agreement of the 0–4 scores with the peers (ours from the native CLI, same crate; no browser).
+  reportAgreement(corpus);
   console.log('\nWorst case, long inputs, ms (ours scores the first 100 characters: MAX_SCORED_CHARS):\n');
   table(['input', 'CRM Guard (WASM, worker)', 'zxcvbn@4.4.2 (Web Worker)', '@zxcvbn-ts/core@4.2.0 (Web Worker)'], worst);
   console.log(`\nTyping a ${typing.typed}-character passphrase (30 ms between keys) on ${SF}/signup; ${typing.n} meter updates (stale ones dropped):\n`);

@@ -177,7 +177,7 @@ pub fn extension(variant: Variant) -> Result<()> {
         std::fs::write(ff.join("manifest.json"), serde_json::to_string_pretty(&gecko)?)?;
         let rules: Vec<serde_json::Value> =
             serde_json::from_str(&std::fs::read_to_string(ff.join(STATIC_RULES))?)?;
-        let rules: Vec<_> = rules.iter().map(gecko_rule).collect();
+        let rules: Vec<_> = rules.iter().map(crm_guard_engine::protocol::names::gecko_rule).collect();
         std::fs::write(ff.join(STATIC_RULES), serde_json::to_string_pretty(&rules)?)?;
         pack_zip(&ff, &xpi_path()?)?;
         eprintln!("built {}, {} and {}", out.display(), zip_path()?.display(), xpi_path()?.display());
@@ -223,22 +223,6 @@ fn write_static_rules(out: &Path) -> Result<()> {
     std::fs::create_dir_all(path.parent().context("rules dir")?)?;
     std::fs::write(&path, serde_json::to_string_pretty(&rules)?)?;
     Ok(())
-}
-
-/// A rule as Firefox takes it: its finer resource types beside the shared ones they belong to
-/// (`protocol::names::GECKO_RESOURCE_TYPES`; the binding does the same to dynamic rules).
-pub fn gecko_rule(rule: &serde_json::Value) -> serde_json::Value {
-    use crm_guard_engine::protocol::names::GECKO_RESOURCE_TYPES;
-    let mut rule = rule.clone();
-    if let Some(types) = rule["condition"]["resourceTypes"].as_array_mut() {
-        let extra: Vec<serde_json::Value> = GECKO_RESOURCE_TYPES
-            .iter()
-            .filter(|(shared, _)| types.iter().any(|t| t == shared))
-            .flat_map(|(_, finer)| finer.iter().map(|f| serde_json::Value::from(*f)))
-            .collect();
-        types.extend(extra);
-    }
-    rule
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {

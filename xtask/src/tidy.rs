@@ -515,7 +515,7 @@ fn dnr_resource_types_known_to_both_browsers() {
     }
     let rule = serde_json::json!({ "condition": { "resourceTypes": ["image", "websocket"] } });
     assert_eq!(
-        crate::build::gecko_rule(&rule)["condition"]["resourceTypes"],
+        crm_guard_engine::protocol::names::gecko_rule(&rule)["condition"]["resourceTypes"],
         serde_json::json!(["image", "websocket", "imageset"])
     );
 }

@@ -33,11 +33,15 @@ enum Command {
     /// Score a password as the extension does (zxcvbn).
     Score {
         /// The password (prefer --stdin: arguments end up in shell history).
-        #[arg(required_unless_present = "stdin")]
+        #[arg(required_unless_present_any = ["stdin", "each_line"])]
         password: Option<String>,
         /// Read the password from standard input (the first line).
         #[arg(long, conflicts_with = "password")]
         stdin: bool,
+        /// Score every line of standard input: one JSON object per line, in order (audits and
+        /// benchmarks of many passwords in one process).
+        #[arg(long, conflicts_with_all = ["password", "stdin"])]
+        each_line: bool,
         /// Words an attacker would try first (CRM name, company, e-mail); repeatable.
         #[arg(long = "user-input", value_name = "WORD")]
         user_inputs: Vec<String>,
@@ -102,7 +106,10 @@ fn main() -> ExitCode {
             template(target, out, settings, templates::Firefox { xpi_url, ca_cert })
         }
         Command::Catalog { json } => catalog(json),
-        Command::Score { password, stdin, user_inputs, json } => score(password, stdin, &user_inputs, json),
+        Command::Score { each_line: true, user_inputs, .. } => score_each_line(&user_inputs),
+        Command::Score { password, stdin, user_inputs, json, .. } => {
+            score(password, stdin, &user_inputs, json)
+        }
     };
     match result {
         Ok(code) => code,
@@ -279,6 +286,16 @@ fn score(password: Option<String>, stdin: bool, user_inputs: &[String], as_json:
     outln!("length:      {}", s.length);
     outln!("warning:     {}", s.warning.unwrap_or("-"));
     outln!("suggestions: {}", if s.suggestions.is_empty() { "-".into() } else { s.suggestions.join(", ") });
+    Ok(ExitCode::SUCCESS)
+}
+
+fn score_each_line(user_inputs: &[String]) -> Result<ExitCode> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).context("cannot read standard input")?;
+    let inputs: Vec<&str> = user_inputs.iter().map(String::as_str).collect();
+    for password in s.lines() {
+        outln!("{}", serde_json::to_string(&crm_guard_score::score(password, &inputs))?);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

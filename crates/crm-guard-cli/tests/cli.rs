@@ -221,6 +221,32 @@ fn score_argument_and_stdin() {
     assert_eq!(o.status.code(), Some(2), "clap usage error");
 }
 
+/// `--each-line`: one JSON answer per line of standard input, in order, each the answer of a
+/// single `score --json` call.
+#[test]
+fn score_each_line() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crm-guard"))
+        .args(["score", "--each-line", "--user-input", "acmecorp"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"password\nacmecorp2024\ncorrect horse battery staple\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let lines: Vec<serde_json::Value> =
+        stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    for (line, pw) in lines.iter().zip(["password", "acmecorp2024", "correct horse battery staple"]) {
+        let one: serde_json::Value =
+            serde_json::from_str(&stdout(&run(&["score", "--json", "--user-input", "acmecorp", pw])))
+                .unwrap();
+        assert_eq!(*line, one, "{pw}");
+    }
+    assert_eq!(run(&["score", "--each-line", "password"]).status.code(), Some(2), "clap usage error");
+}
+
 /// Issue 13's report, replayed: `crm-guard score 'J0hn.Sm1th@acme'` printed a crack time of
 /// 3 years or 9 years from run to run. Every run now prints the same.
 #[test]

@@ -362,9 +362,18 @@ pub fn csv_cell(s: &str) -> String {
 /// `2024-06-01T12:00:00.000Z` from Unix milliseconds (UTC).
 pub fn iso8601(ms: u64) -> String {
     let secs = ms / 1000;
-    let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem / 60 % 60, rem % 60, ms % 1000)
+}
+
+/// The UTC year of Unix milliseconds (the password scorer's reference year).
+pub fn year_of_ms(ms: u64) -> i32 {
+    civil_from_days((ms / 86_400_000) as i64).0 as i32
+}
+
+/// (year, month, day) of a day counted from 1970-01-01: Howard Hinnant's `civil_from_days`.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -373,8 +382,7 @@ pub fn iso8601(ms: u64) -> String {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem / 60 % 60, rem % 60, ms % 1000)
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Events sent together. Retries resend the same batch (same id, same events).

@@ -323,7 +323,7 @@ impl Scorer for Fake {
         self.state.scorer_loaded.set(true);
         Ok(())
     }
-    fn score(&self, password: &str, _user_inputs: &[&str]) -> PortResult<Strength> {
+    fn score(&self, password: &str, _user_inputs: &[&str], _year: i32) -> PortResult<Strength> {
         if !self.state.scorer_loaded.get() {
             return Err(PortError("the scorer is not loaded".into()));
         }

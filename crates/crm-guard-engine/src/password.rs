@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use crm_guard_core::events::{EventKind, NewEvent};
+use crm_guard_core::events::{self, EventKind, NewEvent};
 use crm_guard_core::password::{
     self, fingerprint, CheckLimiter, FieldInfo, LoginOutcome, PasswordPolicy, PendingLogin,
     StoredFingerprint, StrengthInput,
@@ -143,7 +143,7 @@ impl<P: Ports + 'static> Engine<P> {
             Err(crate::ports::PortError("the scorer trapped on this request".into()))
         } else {
             match self.ports.load_scorer().await {
-                Ok(()) => self.ports.score(pw, &refs),
+                Ok(()) => self.ports.score(pw, &refs, events::year_of_ms(self.ports.now_ms())),
                 Err(e) => Err(e),
             }
         };

@@ -186,8 +186,9 @@ pub trait Scorer {
     /// Makes the scorer ready: the first call fetches, instantiates and warms its module, later
     /// ones return at once (a failed or trapped module is loaded again). `Err` when it cannot be.
     async fn load_scorer(&self) -> PortResult<()>;
-    /// `Err` when the scorer is unavailable (not loaded, trapped).
-    fn score(&self, password: &str, user_inputs: &[&str]) -> PortResult<Strength>;
+    /// `Err` when the scorer is unavailable (not loaded, trapped). `year`: zxcvbn's reference
+    /// year (the engine's clock), so the answer depends on the arguments only.
+    fn score(&self, password: &str, user_inputs: &[&str], year: i32) -> PortResult<Strength>;
 }
 
 /// The proxy settings as `chrome.proxy.settings.get` reports them.

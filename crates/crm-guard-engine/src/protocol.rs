@@ -403,6 +403,22 @@ pub mod names {
         ("other", &["xslt", "xml_dtd", "web_manifest", "speculative"]),
     ];
 
+    /// A DNR rule as Firefox takes it: its finer resource types beside the shared ones they
+    /// belong to ([`GECKO_RESOURCE_TYPES`]). Used by the binding for dynamic rules and by the
+    /// build for the .xpi's static ruleset.
+    pub fn gecko_rule(rule: &serde_json::Value) -> serde_json::Value {
+        let mut rule = rule.clone();
+        if let Some(types) = rule["condition"]["resourceTypes"].as_array_mut() {
+            let extra: Vec<serde_json::Value> = GECKO_RESOURCE_TYPES
+                .iter()
+                .filter(|(shared, _)| types.iter().any(|t| t == shared))
+                .flat_map(|(_, finer)| finer.iter().map(|f| serde_json::Value::from(*f)))
+                .collect();
+            types.extend(extra);
+        }
+        rule
+    }
+
     /// Content scripts: at most this many characters of any descriptor string.
     pub const MAX_FIELD_TEXT: usize = 200;
     /// Password field descriptors per message, user values per score request.

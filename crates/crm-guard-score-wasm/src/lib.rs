@@ -18,13 +18,13 @@ pub fn start() {
     }));
 }
 
-/// Scores `password` with `user_inputs` as penalised words: a `Strength` (camelCase fields,
-/// message ids, never the password).
+/// Scores `password` with `user_inputs` as penalised words and `year` as zxcvbn's reference
+/// year: a `Strength` (camelCase fields, message ids, never the password).
 #[wasm_bindgen]
-pub fn score(password: &str, user_inputs: Vec<String>) -> Result<JsValue, JsValue> {
+pub fn score(password: &str, user_inputs: Vec<String>, year: i32) -> Result<JsValue, JsValue> {
     diagnostics::maybe_trap();
     let refs: Vec<&str> = user_inputs.iter().map(String::as_str).collect();
-    let strength = crm_guard_score::score(password, &refs);
+    let strength = crm_guard_score::score_in_year(password, &refs, year);
     serde::Serialize::serialize(&strength, &serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| js_sys::Error::new(&format!("serialising a score: {e}")).into())
 }

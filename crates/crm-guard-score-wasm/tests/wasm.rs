@@ -28,15 +28,15 @@ fn field(v: &JsValue, name: &str) -> JsValue {
 /// user inputs count (a CRM's name is a weak password on that CRM).
 #[wasm_bindgen_test]
 fn the_export_returns_the_engines_strength_shape() {
-    let strong = crm_guard_score_wasm::score("correct-horse-battery-staple-91", vec![]).unwrap();
+    let strong = crm_guard_score_wasm::score("correct-horse-battery-staple-91", vec![], 2026).unwrap();
     assert_eq!(field(&strong, "score").as_f64(), Some(4.0));
     assert_eq!(field(&strong, "length").as_f64(), Some(31.0));
     assert!(field(&strong, "crackSeconds").as_f64().unwrap() > 1e9);
     assert!(js_sys::Array::is_array(&field(&strong, "suggestions")));
     assert!(field(&strong, "warning").is_null());
-    let plain = crm_guard_score_wasm::score("acmesalesforce2026", vec![]).unwrap();
+    let plain = crm_guard_score_wasm::score("acmesalesforce2026", vec![], 2026).unwrap();
     let with_context =
-        crm_guard_score_wasm::score("acmesalesforce2026", vec!["salesforce".into(), "acme".into()]).unwrap();
+        crm_guard_score_wasm::score("acmesalesforce2026", vec!["salesforce".into(), "acme".into()], 2026).unwrap();
     assert!(field(&with_context, "score").as_f64() < field(&plain, "score").as_f64());
     // The password itself is in no field.
     let text = js_sys::JSON::stringify(&with_context).unwrap().as_string().unwrap();

@@ -296,3 +296,16 @@ fn hostile_inputs_do_not_panic() {
         assert!(st.score <= 4);
     }
 }
+
+/// The year is context, not the clock (issue 13): the same password, inputs and year give the
+/// same answer on any day, and a year typed into a password counts as recent or not by the
+/// year given.
+#[test]
+fn the_reference_year_is_an_argument_not_the_clock() {
+    let in_2026 = score_in_year("Tulips2026", &[], 2026);
+    assert_eq!(in_2026, score_in_year("Tulips2026", &[], 2026));
+    let in_2090 = score_in_year("Tulips2026", &[], 2090);
+    assert!(in_2090.guesses_log10 > in_2026.guesses_log10, "{in_2026:?} {in_2090:?}");
+    // And the scoring leaves no year behind for the next call.
+    assert_eq!(score_in_year("Tulips2026", &[], 2026), in_2026);
+}

@@ -22,22 +22,6 @@ fn gecko() -> bool {
     runtime.is_ok_and(|r| r.is_object() && Reflect::has(&r, &"getBrowserInfo".into()).unwrap_or(false))
 }
 
-/// `rule` with Firefox's finer resource types added beside the shared ones they belong to
-/// (`protocol::names::GECKO_RESOURCE_TYPES`).
-fn gecko_rule(rule: &Value) -> Value {
-    use crm_guard_engine::protocol::names::GECKO_RESOURCE_TYPES;
-    let mut rule = rule.clone();
-    if let Some(types) = rule["condition"]["resourceTypes"].as_array_mut() {
-        let extra: Vec<Value> = GECKO_RESOURCE_TYPES
-            .iter()
-            .filter(|(shared, _)| types.iter().any(|t| t == shared))
-            .flat_map(|(_, finer)| finer.iter().map(|f| Value::from(*f)))
-            .collect();
-        types.extend(extra);
-    }
-    rule
-}
-
 /// A JS error as a port error: its message when it has one.
 fn port_err(err: JsValue) -> PortError {
     let msg = Reflect::get(&err, &"message".into()).ok().and_then(|m| m.as_string());
@@ -224,7 +208,7 @@ impl Dnr for Chrome {
         Ok(rules.iter().filter_map(|r| r["id"].as_u64()).map(|i| i as u32).collect())
     }
     async fn update_rules(&self, set: RuleSet, remove: &[u32], add: &[Value]) -> PortResult<()> {
-        let add: Vec<Value> = if gecko() { add.iter().map(gecko_rule).collect() } else { add.to_vec() };
+        let add: Vec<Value> = if gecko() { add.iter().map(crm_guard_engine::protocol::names::gecko_rule).collect() } else { add.to_vec() };
         let options = js(&json!({ "removeRuleIds": remove, "addRules": add }))?;
         match set {
             RuleSet::Dynamic => call_p(chrome::dnr::update_dynamic_rules(&options)).await?,
@@ -358,9 +342,9 @@ impl Scorer for Chrome {
     async fn load_scorer(&self) -> PortResult<()> {
         call_p(chrome::scorer::load()).await.map(drop)
     }
-    fn score(&self, password: &str, user_inputs: &[&str]) -> PortResult<Strength> {
+    fn score(&self, password: &str, user_inputs: &[&str], year: i32) -> PortResult<Strength> {
         let inputs: Array = user_inputs.iter().map(|s| JsValue::from_str(s)).collect();
-        parse(chrome::scorer::score(password, &inputs).map_err(port_err)?)
+        parse(chrome::scorer::score(password, &inputs, year).map_err(port_err)?)
     }
 }
 

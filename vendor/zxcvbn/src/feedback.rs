@@ -1,7 +1,6 @@
 //! Contains structs and methods related to generating feedback strings
 //! for providing help for the user to generate stronger passwords.
 
-use itertools::Itertools;
 
 use crate::matching::patterns::*;
 use crate::matching::Match;
@@ -160,7 +159,13 @@ impl fmt::Display for Feedback {
         if let Some(warning) = self.warning {
             write!(f, "{} ", warning)?;
         }
-        write!(f, "{}", self.suggestions.iter().join(" "))?;
+        // Patched (CRM Guard): was itertools' `join(" ")`.
+        for (k, suggestion) in self.suggestions.iter().enumerate() {
+            if k > 0 {
+                write!(f, " ")?;
+            }
+            write!(f, "{}", suggestion)?;
+        }
 
         Ok(())
     }

@@ -15,10 +15,8 @@ use std::time::Duration;
 #[macro_use]
 extern crate quickcheck;
 
-pub use scoring::Score;
+pub use scoring::{current_year, Score};
 use time_estimates::CrackTimes;
-#[cfg(all(target_arch = "wasm32", not(feature = "custom_wasm_env")))]
-use wasm_bindgen::prelude::wasm_bindgen;
 
 pub use crate::matching::Match;
 
@@ -44,23 +42,14 @@ where
     (result, calc_time)
 }
 
+// Patched (CRM Guard): no clock on wasm32 (it read `performance` through wasm-bindgen and
+// web-sys); `calc_time` is zero there. CRM Guard does not read it.
 #[cfg(all(target_arch = "wasm32", not(feature = "custom_wasm_env")))]
-#[allow(non_upper_case_globals)]
 fn time_scoped<F, R>(f: F) -> (R, Duration)
 where
     F: FnOnce() -> R,
 {
-    #[wasm_bindgen]
-    extern "C" {
-        #[no_mangle]
-        #[used]
-        static performance: web_sys::Performance;
-    }
-
-    let start_time = performance.now();
-    let result = f();
-    let calc_time = std::time::Duration::from_secs_f64((performance.now() - start_time) / 1000.0);
-    (result, calc_time)
+    (f(), Duration::ZERO)
 }
 
 #[cfg(all(target_arch = "wasm32", feature = "custom_wasm_env"))]
@@ -147,6 +136,12 @@ impl Entropy {
 /// (e.g. username, email, first name) and calculates the strength of the password
 /// based on entropy, using a number of different factors.
 pub fn zxcvbn(password: &str, user_inputs: &[&str]) -> Entropy {
+    zxcvbn_in_year(password, user_inputs, scoring::current_year())
+}
+
+/// Patched (CRM Guard): [`zxcvbn`] with `year` as the reference year (recent years and dates are
+/// judged by their distance from it), so the answer depends on the arguments only.
+pub fn zxcvbn_in_year(password: &str, user_inputs: &[&str], year: i32) -> Entropy {
     if password.is_empty() {
         return Entropy {
             guesses: 0,
@@ -170,8 +165,10 @@ pub fn zxcvbn(password: &str, user_inputs: &[&str]) -> Entropy {
             .map(|(i, x)| (x.to_lowercase(), i + 1))
             .collect();
 
-        let matches = matching::omnimatch(&password, &sanitized_inputs);
-        scoring::most_guessable_match_sequence(&password, &matches, false)
+        scoring::with_reference_year(year, || {
+            let matches = matching::omnimatch(&password, &sanitized_inputs);
+            scoring::most_guessable_match_sequence(&password, &matches, false)
+        })
     });
     let (crack_times, score) = time_estimates::estimate_attack_times(result.guesses);
     let feedback = feedback::get_feedback(score, &result.sequence);

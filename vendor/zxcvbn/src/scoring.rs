@@ -1,6 +1,6 @@
 use crate::matching::patterns::*;
 use crate::matching::Match;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::{cmp, fmt::Display};
 
 /// Score generated when measuring the entropy of a password.
@@ -58,50 +58,66 @@ pub struct GuessCalculation {
     pub sequence: Vec<Match>,
 }
 
-#[derive(Debug, Clone)]
-struct Optimal {
-    /// optimal.m[k][l] holds final match in the best length-l match sequence covering the
-    /// password prefix up to k, inclusive.
-    /// if there is no length-l sequence that scores better (fewer guesses) than
-    /// a shorter match sequence spanning the same prefix, optimal.m[k][l] is undefined.
-    // Patched (CRM Guard): BTreeMaps, walked in ascending sequence length (ties between equal
-    // guesses were broken by HashMap order).
-    m: Vec<BTreeMap<usize, Match>>,
-    /// same structure as optimal.m -- holds the product term Prod(m.guesses for m in sequence).
-    /// optimal.pi allows for fast (non-looping) updates to the minimization function.
-    pi: Vec<BTreeMap<usize, u64>>,
-    /// same structure as optimal.m -- holds the overall metric.
-    g: Vec<BTreeMap<usize, u64>>,
+// Patched (CRM Guard): the reference year (recent years and dates are judged by their distance
+// from it) is the caller's, given to `zxcvbn_in_year`, so a score depends on its input and context
+// only — upstream read the clock, so a golden file of scores broke on each 1 January. `zxcvbn`
+// passes `current_year()`, computed here without the `time` (native) and `chrono` (wasm) crates.
+thread_local! {
+    static REFERENCE_YEAR: std::cell::Cell<i32> = const { std::cell::Cell::new(2026) };
 }
 
+/// The reference year of the scoring in progress.
+pub(crate) fn reference_year() -> i32 {
+    REFERENCE_YEAR.with(std::cell::Cell::get)
+}
+
+/// Runs `f` with `year` as the reference year (restored after).
+pub(crate) fn with_reference_year<T>(year: i32, f: impl FnOnce() -> T) -> T {
+    let previous = REFERENCE_YEAR.with(|y| y.replace(year));
+    let out = f();
+    REFERENCE_YEAR.with(|y| y.set(previous));
+    out
+}
+
+/// This year, from the system clock (natively) or JS `Date` (wasm32).
 #[cfg(not(target_arch = "wasm32"))]
-lazy_static! {
-    pub(crate) static ref REFERENCE_YEAR: i32 = time::OffsetDateTime::now_utc().year();
+pub fn current_year() -> i32 {
+    year_of_unix_days(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() / 86_400) as i64,
+    )
 }
 
+/// This year, from the system clock (natively) or JS `Date` (wasm32).
 #[cfg(all(target_arch = "wasm32", not(feature = "custom_wasm_env")))]
-lazy_static! {
-    pub(crate) static ref REFERENCE_YEAR: i32 = web_sys::js_sys::Date::new_0()
-        .get_full_year()
-        .try_into()
-        .unwrap();
+pub fn current_year() -> i32 {
+    js_sys::Date::new_0().get_full_year().try_into().unwrap_or(2026)
 }
 
+/// This year, from the host's clock import.
 #[cfg(all(target_arch = "wasm32", feature = "custom_wasm_env"))]
-lazy_static! {
-    pub(crate) static ref REFERENCE_YEAR: i32 = {
-        #[link(wasm_import_module = "zxcvbn")]
-        extern "C" {
-            fn unix_time_milliseconds_imported() -> u64;
-        }
-        let unix_millis = unsafe { unix_time_milliseconds_imported() };
+pub fn current_year() -> i32 {
+    #[link(wasm_import_module = "zxcvbn")]
+    extern "C" {
+        fn unix_time_milliseconds_imported() -> u64;
+    }
+    let unix_millis = unsafe { unix_time_milliseconds_imported() };
+    year_of_unix_days((unix_millis / 86_400_000) as i64)
+}
 
-        use chrono::Datelike;
-        chrono::DateTime::<chrono::Utc>::from(
-            std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(unix_millis),
-        )
-        .year()
-    };
+/// The proleptic Gregorian year of a day counted from 1970-01-01 (H. Hinnant's
+/// `civil_from_days`).
+#[allow(dead_code)]
+pub(crate) fn year_of_unix_days(days: i64) -> i32 {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2)) as i32
 }
 
 const MIN_YEAR_SPACE: i32 = 20;
@@ -110,45 +126,99 @@ const MIN_GUESSES_BEFORE_GROWING_SEQUENCE: u64 = 10_000;
 const MIN_SUBMATCH_GUESSES_SINGLE_CHAR: u64 = 10;
 const MIN_SUBMATCH_GUESSES_MULTI_CHAR: u64 = 50;
 
+/// Which match ends a candidate sequence in [`most_guessable_match_sequence`].
+#[derive(Debug, Clone, Copy)]
+enum Last {
+    /// `matches[index]`.
+    Match(usize),
+    /// A bruteforce match from this char to the end of the prefix.
+    BruteForce(usize),
+}
+
+/// optimal.m/pi/g of zxcvbn for one (prefix end k, sequence length l).
+#[derive(Debug, Clone, Copy)]
+struct Cell {
+    /// final match in the best length-l match sequence covering the prefix up to k.
+    last: Last,
+    /// the product term Prod(m.guesses for m in sequence).
+    pi: u64,
+    /// the overall metric.
+    g: u64,
+}
+
+/// Patched (CRM Guard), for speed; the same search, the same answer. zxcvbn kept
+/// `optimal.m/pi/g[k]` as maps from sequence length to a cloned `Match` (made deterministic
+/// as `BTreeMap`s, walked in ascending length); they are now one `Vec` per k indexed by length
+/// (the same ascending order), holding a reference to the match. Each match's guesses are
+/// estimated once (were: once per clone), bruteforce matches are not built (nor their tokens)
+/// until the final sequence is unwound, and `bruteforce_update` no longer clones
+/// `optimal.m[i - 1]` (it only reads it while writing `optimal[k]`, k > i - 1).
 pub fn most_guessable_match_sequence(
     password: &str,
     matches: &[crate::matching::Match],
     exclude_additive: bool,
 ) -> GuessCalculation {
-    let n = password.chars().count();
+    let chars: Vec<char> = password.chars().collect();
+    let n = chars.len();
+    if n == 0 {
+        // corner: empty password (upstream panicked here; zxcvbn() never gets here).
+        return GuessCalculation { guesses: 1, guesses_log10: 0.0, sequence: Vec::new() };
+    }
 
-    // partition matches into sublists according to ending index j
-    let mut matches_by_j: Vec<Vec<Match>> = vec![Vec::new(); n];
-    for m in matches {
-        matches_by_j[m.j].push(m.clone());
+    // every match, its guesses estimated once.
+    let mut estimated: Vec<Match> = matches.to_vec();
+    let guesses_of: Vec<u64> = estimated
+        .iter_mut()
+        .map(|m| estimate_guesses(m, password))
+        .collect();
+    // partition matches into sublists according to ending index j.
+    let mut matches_by_j: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (index, m) in matches.iter().enumerate() {
+        matches_by_j[m.j].push(index);
     }
     // small detail: for deterministic output, sort each sublist by i.
     for lst in &mut matches_by_j {
-        lst.sort_by_key(|m| m.i);
+        lst.sort_by_key(|&index| matches[index].i);
     }
+    // guesses of a bruteforce match of each length (as `estimate_guesses` would give).
+    let bruteforce_guesses: Vec<u64> = (0..=n)
+        .map(|len| {
+            let mut guesses = BRUTEFORCE_CARDINALITY;
+            for _ in 2..=len {
+                guesses = guesses.saturating_mul(BRUTEFORCE_CARDINALITY);
+            }
+            let min_guesses = if len == 1 {
+                MIN_SUBMATCH_GUESSES_SINGLE_CHAR + 1
+            } else {
+                MIN_SUBMATCH_GUESSES_MULTI_CHAR + 1
+            };
+            cmp::max(guesses, min_guesses)
+        })
+        .collect();
 
-    let mut optimal = Optimal {
-        m: vec![BTreeMap::new(); n],
-        pi: vec![BTreeMap::new(); n],
-        g: vec![BTreeMap::new(); n],
-    };
+    // optimal[k][l]: the best length-l sequence covering the prefix up to k, if any scores
+    // better than every shorter one (index 0 unused).
+    let mut optimal: Vec<Vec<Option<Cell>>> = vec![Vec::new(); n];
 
-    /// helper: considers whether a length-l sequence ending at match m is better (fewer guesses)
-    /// than previously encountered sequences, updating state if so.
+    /// helper: considers whether a length-l sequence ending at match `last` (chars i..=k) is
+    /// better (fewer guesses) than previously encountered sequences, updating state if so.
+    #[allow(clippy::too_many_arguments)]
     fn update(
-        mut m: Match,
+        optimal: &mut [Vec<Option<Cell>>],
+        last: Last,
+        i: usize,
+        k: usize,
+        own_guesses: u64,
         len: usize,
-        password: &str,
-        optimal: &mut Optimal,
         exclude_additive: bool,
     ) {
-        let k = m.j;
-        let mut pi = estimate_guesses(&mut m, password);
+        let mut pi = own_guesses;
         if len > 1 {
             // we're considering a length-l sequence ending with match m:
             // obtain the product term in the minimization function by multiplying m's guesses
             // by the product of the length-(l-1) sequence ending just before m, at m.i - 1.
-            pi = pi.saturating_mul(optimal.pi[m.i - 1][&(len - 1)]);
+            let before = optimal[i - 1][len - 1].expect("a sequence of that length ends there");
+            pi = pi.saturating_mul(before.pi);
         }
         // calculate the minimization func
         let mut guesses = (factorial(len) as u64).saturating_mul(pi);
@@ -165,109 +235,99 @@ pub fn most_guessable_match_sequence(
         // update state if new best.
         // first see if any competing sequences covering this prefix, with l or fewer matches,
         // fare better than this sequence. if so, skip it and return.
-        for (&competing_l, &competing_guesses) in &optimal.g[k] {
-            if competing_l > len {
-                continue;
-            }
-            if competing_guesses <= guesses {
-                return;
-            }
+        let cells = &mut optimal[k];
+        if cells.iter().take(len + 1).flatten().any(|c| c.g <= guesses) {
+            return;
         }
         // this sequence might be part of the final optimal sequence.
-        optimal.g[k].insert(len, guesses);
-        optimal.m[k].insert(len, m);
-        optimal.pi[k].insert(len, pi);
+        if cells.len() <= len {
+            cells.resize(len + 1, None);
+        }
+        cells[len] = Some(Cell { last, pi, g: guesses });
     }
 
-    /// helper: evaluate bruteforce matches ending at k.
-    fn bruteforce_update(k: usize, password: &str, optimal: &mut Optimal, exclude_additive: bool) {
+    for (k, match_by_j) in matches_by_j.iter().enumerate() {
+        for &index in match_by_j {
+            let i = matches[index].i;
+            if i > 0 {
+                for l in 1..optimal[i - 1].len() {
+                    if optimal[i - 1][l].is_some() {
+                        update(&mut optimal, Last::Match(index), i, k, guesses_of[index], l + 1, exclude_additive);
+                    }
+                }
+            } else {
+                update(&mut optimal, Last::Match(index), 0, k, guesses_of[index], 1, exclude_additive);
+            }
+        }
+        // evaluate bruteforce matches ending at k.
         // see if a single bruteforce match spanning the k-prefix is optimal.
-        let m = make_bruteforce_match(0, k, password);
-        update(m, 1, password, optimal, exclude_additive);
+        update(&mut optimal, Last::BruteForce(0), 0, k, bruteforce_guesses[k + 1], 1, exclude_additive);
         for i in 1..=k {
             // generate k bruteforce matches, spanning from (i=1, j=k) up to (i=k, j=k).
             // see if adding these new matches to any of the sequences in optimal[i-1]
             // leads to new bests.
-            let m = make_bruteforce_match(i, k, password);
-            for (l, last_m) in optimal.m[i - 1].clone() {
-                // corner: an optimal sequence will never have two adjacent bruteforce matches.
-                // it is strictly better to have a single bruteforce match spanning the same region:
-                // same contribution to the guess product with a lower length.
-                // --> safe to skip those cases.
-                if last_m.pattern == MatchPattern::BruteForce {
-                    continue;
+            for l in 1..optimal[i - 1].len() {
+                match optimal[i - 1][l] {
+                    // corner: an optimal sequence will never have two adjacent bruteforce
+                    // matches. it is strictly better to have a single bruteforce match spanning
+                    // the same region: same contribution to the guess product with a lower
+                    // length. --> safe to skip those cases.
+                    None | Some(Cell { last: Last::BruteForce(_), .. }) => {}
+                    // try adding m to this length-l sequence.
+                    Some(_) => update(
+                        &mut optimal,
+                        Last::BruteForce(i),
+                        i,
+                        k,
+                        bruteforce_guesses[k - i + 1],
+                        l + 1,
+                        exclude_additive,
+                    ),
                 }
-                // try adding m to this length-l sequence.
-                update(m.clone(), l + 1, password, optimal, exclude_additive);
             }
         }
     }
 
-    /// helper: make bruteforce match objects spanning i to j, inclusive.
-    fn make_bruteforce_match(i: usize, j: usize, password: &str) -> Match {
-        Match {
-            pattern: MatchPattern::BruteForce,
-            token: password.chars().take(j + 1).skip(i).collect(),
-            i,
-            j,
-            ..Match::default()
+    // unwind: step backwards through optimal starting at the end, constructing the final
+    // optimal match sequence. find the final best sequence length and score (the shortest
+    // among equal scores).
+    let mut k = n - 1;
+    let (mut l, guesses) = optimal[k]
+        .iter()
+        .enumerate()
+        .filter_map(|(l, c)| c.map(|c| (l, c.g)))
+        .fold(None, |best: Option<(usize, u64)>, (l, g)| match best {
+            Some((_, best_g)) if best_g <= g => best,
+            _ => Some((l, g)),
+        })
+        .expect("a sequence covers the password");
+    let mut sequence = Vec::with_capacity(l);
+    loop {
+        let cell = optimal[k][l].expect("the sequence continues");
+        let m = match cell.last {
+            Last::Match(index) => estimated[index].clone(),
+            Last::BruteForce(i) => Match {
+                pattern: MatchPattern::BruteForce,
+                token: chars[i..=k].iter().collect(),
+                i,
+                j: k,
+                guesses: Some(bruteforce_guesses[k - i + 1]),
+            },
+        };
+        let i = m.i;
+        sequence.push(m);
+        if i == 0 {
+            break;
         }
+        k = i - 1;
+        l -= 1;
     }
-
-    /// helper: step backwards through optimal.m starting at the end,
-    /// constructing the final optimal match sequence.
-    #[allow(clippy::many_single_char_names)]
-    fn unwind(n: usize, optimal: &mut Optimal) -> Vec<Match> {
-        let mut optimal_match_sequence = Vec::new();
-        let mut k = n - 1;
-        // find the final best sequence length and score
-        let mut l = None;
-        let mut g = None;
-        for (candidate_l, candidate_g) in &optimal.g[k] {
-            if g.is_none() || *candidate_g < *g.as_ref().unwrap() {
-                l = Some(*candidate_l);
-                g = Some(*candidate_g);
-            }
-        }
-
-        loop {
-            let m = &optimal.m[k][&l.unwrap()];
-            optimal_match_sequence.insert(0, m.clone());
-            if m.i == 0 {
-                return optimal_match_sequence;
-            }
-            k = m.i - 1;
-            l = l.map(|x| x - 1);
-        }
-    }
-
-    for (k, match_by_j) in matches_by_j.iter().enumerate() {
-        for m in match_by_j {
-            if m.i > 0 {
-                let keys: Vec<usize> = optimal.m[m.i - 1].keys().cloned().collect();
-                for l in keys {
-                    update(m.clone(), l + 1, password, &mut optimal, exclude_additive);
-                }
-            } else {
-                update(m.clone(), 1, password, &mut optimal, exclude_additive);
-            }
-        }
-        bruteforce_update(k, password, &mut optimal, exclude_additive);
-    }
-    let optimal_match_sequence = unwind(n, &mut optimal);
-    let optimal_l = optimal_match_sequence.len();
-
-    // corner: empty password
-    let guesses = if password.is_empty() {
-        1
-    } else {
-        optimal.g[n - 1][&optimal_l]
-    };
+    sequence.reverse();
 
     GuessCalculation {
         guesses,
         guesses_log10: (guesses as f64).log10(),
-        sequence: optimal_match_sequence,
+        sequence,
     }
 }
 
@@ -421,6 +481,11 @@ impl Estimator for SpatialPattern {
         let len = token.chars().count();
         // estimate the number of possible patterns w/ length L or less with t turns or less.
         for i in 2..=len {
+            // Patched (CRM Guard): stop once the sum saturates (every later saturating_add
+            // leaves u64::MAX): a long pattern with many turns cost O(len * turns^2) here.
+            if guesses == u64::MAX {
+                break;
+            }
             let possible_turns = cmp::min(self.turns, i - 1);
             for j in 1..=possible_turns {
                 guesses = guesses.saturating_add(
@@ -500,7 +565,7 @@ impl Estimator for RegexPattern {
             match &*self.regex_name {
                 "recent_year" => {
                     let year_space =
-                        (self.regex_match[0].parse::<i32>().unwrap() - *REFERENCE_YEAR).abs();
+                        (self.regex_match[0].parse::<i32>().unwrap() - reference_year()).abs();
                     cmp::max(year_space, MIN_YEAR_SPACE) as u64
                 }
                 _ => unreachable!(),
@@ -525,7 +590,7 @@ lazy_static! {
 impl Estimator for DatePattern {
     fn estimate(&mut self, _: &str) -> u64 {
         // base guesses: (year distance from REFERENCE_YEAR) * num_days * num_years
-        let year_space = cmp::max((self.year - *REFERENCE_YEAR).abs(), MIN_YEAR_SPACE);
+        let year_space = cmp::max((self.year - reference_year()).abs(), MIN_YEAR_SPACE);
         let mut guesses = year_space as u64 * 365;
         // add factor of 4 for separator selection (one of ~4 choices)
         if !self.separator.is_empty() {

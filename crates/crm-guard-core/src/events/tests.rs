@@ -86,6 +86,9 @@ fn iso_dates() {
     assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
     assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
     assert_eq!(iso8601(4_102_444_799_999), "2099-12-31T23:59:59.999Z");
+    assert_eq!(year_of_ms(0), 1970);
+    assert_eq!(year_of_ms(1_798_761_599_999), 2026, "the last millisecond of 2026");
+    assert_eq!(year_of_ms(1_798_761_600_000), 2027);
 }
 
 #[test]

@@ -367,3 +367,45 @@ fn the_phishing_script_is_registered_exactly_with_the_policy_and_all_urls() {
     b.send(Event::StorageChanged { area: "local".into(), keys: vec!["options".into()] }).unwrap();
     assert!(b.state.phishing_registered.get());
 }
+
+/// Issue 13: the scorer is a WASM module of its own. Navigations, alarms, the idle state and the
+/// popup never load it; a page reporting a password field does (after its reply), and so does a
+/// score request on a worker that restarted since.
+#[test]
+fn the_scorer_is_loaded_only_for_password_fields() {
+    let b = Browser::new();
+    b.navigate(1, SF);
+    b.navigate(2, HS);
+    b.send(Event::Alarm { name: crate::protocol::names::REPORT_ALARM.into() }).unwrap();
+    b.send(Event::Alarm { name: crate::protocol::names::IDLE_ALARM.into() }).unwrap();
+    b.page(json!({"type": "verdict", "tabId": 1})).unwrap();
+    b.advance(60_000);
+    b.settle();
+    assert_eq!(b.state.scorer_loads.get(), 0, "nothing but a password field loads the scorer");
+    b.content(1, SF, json!({"type": "pwFields", "fields": [{"autocomplete": "new-password"}]})).unwrap();
+    b.settle();
+    assert_eq!(b.state.scorer_loads.get(), 1);
+    assert!(b.state.scorer_loaded.get());
+    let b = b.restart();
+    b.state.scorer_loaded.set(false); // a new worker: a new scorer instance to load
+    let s = b.send(score_msg(1, PW)).unwrap();
+    assert!(s["score"].is_number(), "{s}");
+}
+
+/// A scorer module that cannot be fetched or compiled: "unavailable" (block mode blocks), the
+/// failure logged, and loaded again on the next request — which scores once it can.
+#[test]
+fn a_scorer_that_cannot_load_is_unavailable_and_loaded_again_later() {
+    let b = Browser::new();
+    b.set_policy(json!({"passwordMode": "block"}));
+    b.navigate(1, SF);
+    b.state.scorer_unloadable.set(true);
+    let first = b.send(score_msg(1, PW)).unwrap();
+    assert_eq!(first["label"], "unavailable");
+    assert_eq!(first["blockSubmit"], true);
+    assert!(b.state.errors.borrow().iter().any(|e| e.contains("scorer")), "{:?}", b.state.errors.borrow());
+    b.state.scorer_unloadable.set(false);
+    let second = b.send(score_msg(2, PW)).unwrap();
+    assert_ne!(second["label"], "unavailable", "{second}");
+    assert_eq!(b.state.scorer_loads.get(), 2);
+}

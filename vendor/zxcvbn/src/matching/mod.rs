@@ -4,6 +4,10 @@ mod char_indexing;
 mod dictionary;
 /// Defines potential patterns used to match against a password
 pub mod patterns;
+// Patched (CRM Guard): hand-written scanners replacing the regexes (public for the comparison
+// tests in crm-guard-score).
+#[doc(hidden)]
+pub mod scan;
 
 use self::patterns::*;
 use dictionary::{DictionaryMatch, L33tMatch, ReverseDictionaryMatch};
@@ -12,8 +16,6 @@ pub use dictionary::l33t_matches_walk_and_per_table;
 #[cfg(test)]
 use dictionary::{enumerate_l33t_replacements, relevant_l33t_subtable, translate};
 use char_indexing::{CharIndexable, CharIndexableStr};
-use fancy_regex::Regex as FancyRegex;
-use regex::Regex;
 use std::collections::{BTreeMap, HashMap};
 
 /// A match of a predictable pattern in the password.
@@ -135,28 +137,31 @@ fn spatial_match_helper(
     if password_len <= 2 {
         return matches;
     }
+    // Patched (CRM Guard): the chars are read once and the adjacency lists borrowed (were
+    // `chars().nth(k)` and a cloned `Vec` per step).
+    let chars: Vec<char> = password.chars().collect();
     let mut i = 0;
     while i < password_len - 1 {
         let mut j = i + 1;
         let mut last_direction = None;
         let mut turns = 0;
         let mut shifted_count = if ["qwerty", "dvorak"].contains(&graph_name)
-            && SHIFTED_CHARS.contains(&password.chars().nth(i).unwrap())
+            && SHIFTED_CHARS.contains(&chars[i])
         {
             1
         } else {
             0
         };
         loop {
-            let prev_char = password.chars().nth(j - 1).unwrap();
+            let prev_char = chars[j - 1];
             let mut found = false;
             let found_direction;
             let mut cur_direction = -1;
-            let adjacents = graph.get(&prev_char).cloned().unwrap_or_default();
+            let adjacents = graph.get(&prev_char).map_or(&[][..], Vec::as_slice);
             // consider growing pattern by one character if j hasn't gone over the edge.
             if j < password_len {
-                let cur_char = password.chars().nth(j).unwrap();
-                for adj in adjacents {
+                let cur_char = chars[j];
+                for &adj in adjacents {
                     cur_direction += 1;
                     if let Some(adj) = adj {
                         if let Some(adj_position) = adj.find(cur_char) {
@@ -196,7 +201,7 @@ fn spatial_match_helper(
                         pattern,
                         i,
                         j: j - 1,
-                        token: password.chars().take(j).skip(i).collect(),
+                        token: chars[i..j].iter().collect(),
                         ..Match::default()
                     });
                 }
@@ -212,58 +217,18 @@ struct RepeatMatch {}
 
 impl Matcher for RepeatMatch {
     fn get_matches(&self, password: &str, user_inputs: &HashMap<String, usize>) -> Vec<Match> {
-        lazy_static! {
-            static ref GREEDY_REGEX: FancyRegex = FancyRegex::new(r"(.+)\1+").unwrap();
-            static ref LAZY_REGEX: FancyRegex = FancyRegex::new(r"(.+?)\1+").unwrap();
-            static ref LAZY_ANCHORED_REGEX: FancyRegex = FancyRegex::new(r"^(.+?)\1+$").unwrap();
-        }
-
+        // Patched (CRM Guard): `scan::repeat` replaces the fancy-regex patterns `(.+)\1+`,
+        // `(.+?)\1+` and `^(.+?)\1+$` (same runs, same base tokens).
         let mut matches = Vec::new();
+        let chars: Vec<char> = password.chars().collect();
         let mut last_index = 0;
-        let char_indexable_password = CharIndexableStr::from(password);
-        let char_count = password.chars().count();
-        while last_index < char_count {
-            let token = char_indexable_password.char_index(last_index..char_count);
-            let greedy_matches = GREEDY_REGEX.captures(token).unwrap();
-            if greedy_matches.is_none() {
+        while last_index < chars.len() {
+            let Some(found) = scan::repeat(&chars[last_index..]) else {
                 break;
-            }
-            let lazy_matches = LAZY_REGEX.captures(token).unwrap();
-            let greedy_matches = greedy_matches.unwrap();
-            let lazy_matches = lazy_matches.unwrap();
-            let m4tch;
-            let base_token = if greedy_matches.get(0).unwrap().as_str().chars().count()
-                > lazy_matches.get(0).unwrap().as_str().chars().count()
-            {
-                // greedy beats lazy for 'aabaab'
-                //   greedy: [aabaab, aab]
-                //   lazy:   [aa,     a]
-                m4tch = greedy_matches;
-                // greedy's repeated string might itself be repeated, eg.
-                // aabaab in aabaabaabaab.
-                // run an anchored lazy match on greedy's repeated string
-                // to find the shortest repeated string
-                LAZY_ANCHORED_REGEX
-                    .captures(m4tch.get(0).unwrap().as_str())
-                    .unwrap()
-                    .unwrap()
-                    .get(1)
-                    .unwrap()
-                    .as_str()
-                    .to_string()
-            } else {
-                // lazy beats greedy for 'aaaaa'
-                //   greedy: [aaaa,  aa]
-                //   lazy:   [aaaaa, a]
-                m4tch = lazy_matches;
-                m4tch.get(1).unwrap().as_str().to_string()
             };
-
-            let m = m4tch.get(0).unwrap();
-            let (i, j) = (
-                last_index + token[..m.start()].chars().count(),
-                last_index + token[..m.end()].chars().count() - 1,
-            );
+            let i = last_index + found.start;
+            let j = i + found.len - 1;
+            let base_token: String = chars[i..i + found.base_len].iter().collect();
             // recursively match and score the base string
             let base_analysis = super::scoring::most_guessable_match_sequence(
                 &base_token,
@@ -273,8 +238,7 @@ impl Matcher for RepeatMatch {
             let base_matches = base_analysis.sequence;
             let base_guesses = base_analysis.guesses;
             let pattern = MatchPattern::Repeat(RepeatPattern {
-                repeat_count: m4tch.get(0).unwrap().as_str().chars().count()
-                    / base_token.chars().count(),
+                repeat_count: found.len / found.base_len,
                 base_token,
                 base_guesses,
                 base_matches,
@@ -283,7 +247,7 @@ impl Matcher for RepeatMatch {
                 pattern,
                 i,
                 j,
-                token: m4tch.get(0).unwrap().as_str().to_string(),
+                token: chars[i..=j].iter().collect(),
                 ..Match::default()
             });
             last_index = j + 1;
@@ -352,9 +316,10 @@ impl Matcher for SequenceMatch {
         let mut j;
         let mut last_delta = 0;
 
+        // Patched (CRM Guard): the chars are read once (was `chars().nth(k)`, quadratic).
+        let chars: Vec<char> = password.chars().collect();
         for k in 1..password_len {
-            let delta = password.chars().nth(k).unwrap() as i32
-                - password.chars().nth(k - 1).unwrap() as i32;
+            let delta = chars[k] as i32 - chars[k - 1] as i32;
             if last_delta == 0 {
                 last_delta = delta;
             }
@@ -375,40 +340,26 @@ struct RegexMatch {}
 
 impl Matcher for RegexMatch {
     fn get_matches(&self, password: &str, _user_inputs: &HashMap<String, usize>) -> Vec<Match> {
-        let mut matches = Vec::new();
-        for (&name, regex) in REGEXES.iter() {
-            for capture in regex.captures_iter(password) {
-                let m = capture.get(0).unwrap();
-                let pattern = MatchPattern::Regex(RegexPattern {
-                    regex_name: name.to_owned(),
-                    regex_match: capture
-                        .iter()
-                        .map(|x| x.unwrap().as_str().to_string())
-                        .collect(),
-                });
-                let (i, j) = (
-                    password[..m.start()].chars().count(),
-                    password[..m.end()].chars().count() - 1,
-                );
-                matches.push(Match {
-                    pattern,
-                    token: m.as_str().to_string(),
+        // Patched (CRM Guard): zxcvbn's one regex, `recent_year` (`19[0-9]{2}|20[0-9]{2}`), as
+        // `scan::recent_years`.
+        scan::recent_years(password)
+            .into_iter()
+            .map(|range| {
+                let token = password[range.clone()].to_string();
+                let i = password[..range.start].chars().count();
+                Match {
+                    pattern: MatchPattern::Regex(RegexPattern {
+                        regex_name: "recent_year".to_owned(),
+                        regex_match: vec![token.clone()],
+                    }),
+                    token,
                     i,
-                    j,
+                    j: i + 3,
                     ..Match::default()
-                });
-            }
-        }
-        matches
+                }
+            })
+            .collect()
     }
-}
-
-lazy_static! {
-    static ref REGEXES: HashMap<&'static str, Regex> = {
-        let mut table = HashMap::with_capacity(1);
-        table.insert("recent_year", Regex::new(r"19[0-9]{2}|20[0-9]{2}").unwrap());
-        table
-    };
 }
 
 /// a "date" is recognized as:
@@ -447,7 +398,8 @@ impl Matcher for DateMatch {
                     break;
                 }
                 let token_str = char_indexable.char_index(i..j + 1);
-                if !MAYBE_DATE_NO_SEPARATOR_REGEX.is_match(token_str) {
+                // Patched (CRM Guard): was the regex `^[0-9]{4,8}$`.
+                if !scan::is_date_without_separator(token_str) {
                     continue;
                 }
                 let token = CharIndexableStr::from(token_str);
@@ -472,7 +424,7 @@ impl Matcher for DateMatch {
                 // ie, considering '111504', prefer 11-15-04 to 1-1-1504
                 // (interpreting '04' as 2004)
                 let metric = |candidate: &(i32, i8, i8)| {
-                    (candidate.0 - *super::scoring::REFERENCE_YEAR).abs()
+                    (candidate.0 - super::scoring::reference_year()).abs()
                 };
                 let best_candidate = candidates.iter().min_by_key(|&c| metric(c)).unwrap();
                 let pattern = MatchPattern::Date(DatePattern {
@@ -500,23 +452,23 @@ impl Matcher for DateMatch {
                     }
                     let token = char_indexable.char_index(i..j + 1);
                     let (ymd, separator) = {
-                        let captures = MAYBE_DATE_WITH_SEPARATOR_REGEX.captures(token);
-                        if captures.is_none() {
+                        // Patched (CRM Guard): was the regex
+                        // `^([0-9]{1,4})([\s/\\_.-])([0-9]{1,2})([\s/\\_.-])([0-9]{1,4})$`.
+                        let Some(captures) = scan::date_with_separators(token) else {
                             continue;
-                        }
-                        let captures = captures.unwrap();
-                        if captures[2] != captures[4] {
+                        };
+                        if captures[1] != captures[3] {
                             // Original code uses regex backreferences, Rust doesn't support these.
                             // Need to manually test that group 2 and 4 are the same
                             continue;
                         }
                         (
                             map_ints_to_ymd(
-                                captures[1].parse().unwrap(),
-                                captures[3].parse().unwrap(),
-                                captures[5].parse().unwrap(),
+                                captures[0].parse().unwrap(),
+                                captures[2].parse().unwrap(),
+                                captures[4].parse().unwrap(),
                             ),
-                            captures[2].to_string(),
+                            captures[1].to_string(),
                         )
                     };
                     if let Some(ymd) = ymd {
@@ -538,10 +490,26 @@ impl Matcher for DateMatch {
             }
         }
 
+        // Patched (CRM Guard): was `matches.iter().filter(|x| !matches.iter().any(|y| *x != *y
+        // && y.i <= x.i && y.j >= x.j))`, quadratic in the matches (a few hundred in a long
+        // string of digits). No two date matches share a range (one per (i, j) in each loop;
+        // the first loop's tokens are digits only, the second's hold separators), so `y != x`
+        // is "another range", and x goes iff a match starting before it reaches its end, or one
+        // starting with it ends after it.
+        let mut longest_from = vec![None; password_len];
+        for m in &matches {
+            longest_from[m.i] = std::cmp::max(longest_from[m.i], Some(m.j));
+        }
+        let mut reach_before = vec![None; password_len];
+        for i in 1..password_len {
+            reach_before[i] = std::cmp::max(reach_before[i - 1], longest_from[i - 1]);
+        }
         matches
-            .iter()
-            .filter(|&x| !matches.iter().any(|y| *x != *y && y.i <= x.i && y.j >= x.j))
-            .cloned()
+            .into_iter()
+            .filter(|x| {
+                !(reach_before[x.i].is_some_and(|j| j >= x.j)
+                    || longest_from[x.i].is_some_and(|j| j > x.j))
+            })
             .collect()
     }
 }
@@ -657,8 +625,6 @@ lazy_static! {
         table.insert(8, vec![(2, 4), (4, 6)]);
         table
     };
-    static ref MAYBE_DATE_NO_SEPARATOR_REGEX: Regex = Regex::new(r"^[0-9]{4,8}$").unwrap();
-    static ref MAYBE_DATE_WITH_SEPARATOR_REGEX: Regex = Regex::new(r"^([0-9]{1,4})([\s/\\_.-])([0-9]{1,2})([\s/\\_.-])([0-9]{1,4})$").unwrap();
 }
 
 #[cfg(test)]
