@@ -255,7 +255,10 @@ mod tests {
         let k8 = range_key("pässwörd");
         assert_eq!(k8.prefix, "F517D");
         assert_eq!(Some(k8.suffix), Suffix::parse("DF1D32A112FF1AD55C66D1B12CB38E7E8F7"));
-        assert_eq!(range_url("https://api.pwnedpasswords.com/range/", &k.prefix), "https://api.pwnedpasswords.com/range/5BAA6");
+        assert_eq!(
+            range_url("https://api.pwnedpasswords.com/range/", &k.prefix),
+            "https://api.pwnedpasswords.com/range/5BAA6"
+        );
     }
 
     #[test]

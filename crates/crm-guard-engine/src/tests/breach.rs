@@ -55,7 +55,9 @@ fn serve(b: &Browser, service: Rc<Cell<Service>>) {
             Service::Offline => Err(HttpError::Failed("net::ERR_CONNECTION_RESET".into())),
             Service::Status503 => Ok(HttpResponse { status: 503, body_prefix: body, ..Default::default() }),
             Service::Html => ok("<html><body>Service unavailable</body></html>".into()),
-            Service::Huge => ok(body.repeat(crm_guard_core::password::breach::MAX_RANGE_BYTES / body.len() + 1)),
+            Service::Huge => {
+                ok(body.repeat(crm_guard_core::password::breach::MAX_RANGE_BYTES / body.len() + 1))
+            }
         }
     }));
 }
