@@ -1,8 +1,9 @@
 //! Breached passwords through the k-anonymity range protocol (as `api.pwnedpasswords.com/range/`):
 //! the SHA-1 of the password is split into a 5-hex-digit prefix, the only part that leaves the
 //! browser (`GET <breachCheckUrl><PREFIX>`), and the 35-digit rest, matched locally against the
-//! `SUFFIX:COUNT` lines of the answer. About a million hashes share a prefix, so the service
-//! learns one bucket among 16^5 and nothing that singles out the password.
+//! `SUFFIX:COUNT` lines of the answer. The service learns one bucket among 16^5 (the public
+//! one holds ~800 breached hashes per bucket, and any password falls in some bucket), nothing
+//! that singles out the password.
 //!
 //! Pure: the hash, the URL, the parsing, the judgement's cap and the cache of range answers
 //! (time injected). The request itself is the engine's (`crm-guard-engine`, `password.rs`).
