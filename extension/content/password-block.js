@@ -8,6 +8,11 @@
 //   (docs/password-guard.md).
 // - A submit made before the fields are classified (cold worker) is held until they are (and
 //   judged, in block mode), then made again.
+// - Block mode with the breached-password check on: a submit of a new password not yet checked
+//   (its reply says `breach.state: "pending"`: typed, never committed) is held while the value
+//   is checked as committed, then made again; the check's outcome decides (a breached password
+//   is refused; "could not check" judges on strength alone). `form.submit()` from page code
+//   cannot be held (no event waits): such a value is judged on strength.
 // - A login feeds the reuse guard (the worker fingerprints it) only when the user typed its value
 //   with trusted key events (crmGuardTyped); a value set by page script is never reported.
 (() => {
@@ -67,6 +72,26 @@
           .map(([f]) => pw.requestScore(f)));
         if (!form.isConnected) return;
         form.requestSubmit(submitter?.form === form ? submitter : undefined);
+      });
+      return;
+    }
+    // Block mode: a new password the breach check has not seen (typed, never committed) is
+    // checked now, once per value, and the submission made again.
+    const unchecked = pw.policy?.mode === 'block' ? [...fields].filter(([f, st]) => st.kind === 'newPassword'
+      && f.isConnected && f.value && container(f) === form && st.judged?.value === f.value
+      && st.judged.view.breach?.state === 'pending' && st.heldFor !== f.value) : [];
+    if (unchecked.length > 0) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      const submitter = e.submitter;
+      // Once per value (no loop); a commit already on its way (the `change` of the blur that
+      // came with this click) is awaited rather than sent twice.
+      const checks = unchecked.map(([f, st]) => {
+        st.heldFor = f.value;
+        return st.committedValue === f.value && st.inflight ? st.inflight : pw.commitScore(f);
+      });
+      Promise.all(checks).then(() => {
+        if (form.isConnected) form.requestSubmit(submitter?.form === form ? submitter : undefined);
       });
       return;
     }

@@ -31,7 +31,11 @@
     send,
     MAX_TEXT,
     timings,
-    /** field → { kind, meter, seq, shownSeq, judged: {value, view}, blockShown, inflight, input } */
+    /**
+     * field → { kind, meter, seq, shownSeq, judged: {value, view}, blockShown, inflight, input,
+     * commit (the next request is a committed value), committedValue (the last one sent so),
+     * heldFor (the value a submit was last held for, for its breach check) }
+     */
     fields: new Map(),
     policy: null,
     classifying: Promise.resolve(), // settles when the fields found so far are classified
@@ -41,6 +45,7 @@
     userFields,
     newPasswordField: null, // (meter) a field classified newPassword: meter it as the user types
     requestScore: null, // (meter) field → promise settled once the reply is shown
+    commitScore: null, // (meter) the same for a value the user settled on (breach check)
     render: null, // (meter) (field, state, view, blockedNow) → shows a judged view
     onSubmit: null, // (block) capture-phase submit
     onFormData: null, // (block) formdata

@@ -4,6 +4,11 @@
 // latest value is sent when it returns); only the latest reply is shown. A reply "limited" (the
 // tab is over its budget in the worker) is retried a moment later. The meter lives in a CLOSED
 // shadow root: page scripts cannot read it.
+// Breached passwords: only a value the user settled on is sent with `commit: true` (the field's
+// trusted `change` event, or a submit block mode judges: password-block.js), the only requests
+// the worker may check against IT's range service. Keystrokes never are: the 5-hex-digit prefixes
+// of a password's successive prefixes would give it away character by character
+// (docs/password-guard.md, "Breached passwords").
 (() => {
   'use strict';
   const pw = globalThis.crmGuardPw;
@@ -39,10 +44,26 @@
     t.handlerMs = performance.now() - t0;
   }
 
+  /** The user committed the value (trusted `change`: blur or Enter after an edit). */
+  function onChange(e) {
+    if (!e.isTrusted) return;
+    commitScore(e.currentTarget);
+  }
+
   pw.newPasswordField = (field) => {
     field.addEventListener('input', onInput);
+    field.addEventListener('change', onChange);
     if (field.value) requestScore(field);
   };
+
+  /** Scores the field's value as committed (checked against breaches when policy asks). */
+  function commitScore(field) {
+    const state = fields.get(field);
+    if (!state || !field.value) return Promise.resolve();
+    state.commit = true;
+    return requestScore(field);
+  }
+  pw.commitScore = commitScore;
 
   /** Settles once the reply for the field's current value is shown (or there is none). */
   function requestScore(field) {
@@ -59,8 +80,12 @@
       state.seq = mySeq;
       if (state.input) timing(mySeq, state.input);
       state.input = null;
-      const reply = await send({ type: 'pwScore', seq: mySeq, password: value, values: userValues(field) });
+      const commit = Boolean(state.commit);
+      state.commit = false;
+      if (commit) state.committedValue = value;
+      const reply = await send({ type: 'pwScore', seq: mySeq, password: value, values: userValues(field), commit });
       if (reply?.limited) {
+        state.commit ||= commit;
         await sleep(LIMITED_RETRY_MS);
         continue;
       }
@@ -72,8 +97,9 @@
         const t1 = performance.now();
         Object.assign(timing(mySeq), { renderedAt: t1, renderMs: t1 - t0 });
       }
-      // Typed on meanwhile (or another field's request made this one stale): send the latest.
-      if (!reply || fields.get(field) !== state || (field.value === value && !reply.stale)) return;
+      // Typed on meanwhile (or another field's request made this one stale, or the value was
+      // committed meanwhile): send the latest.
+      if (!reply || fields.get(field) !== state || (field.value === value && !reply.stale && !state.commit)) return;
     }
   }
   pw.requestScore = requestScore;
@@ -95,7 +121,9 @@
   .bar i { background: #5a5a5a; }
   .blocked { color: #ff9a8f; }
 }
-.blocked:empty, .warn:empty, .tips:empty, .time:empty { display: none; }
+.breach[data-state="breached"] { color: #b00020; font-weight: 600; }
+@media (prefers-color-scheme: dark) { .breach[data-state="breached"] { color: #ff9a8f; } }
+.blocked:empty, .warn:empty, .tips:empty, .time:empty, .breach:empty { display: none; }
 ul { margin: 2px 0 0; padding-left: 18px; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
@@ -114,10 +142,10 @@ ul { margin: 2px 0 0; padding-left: 18px; }
     bar.setAttribute('aria-valuemax', '4');
     bar.setAttribute('aria-label', msg('password_meterName'));
     bar.append(...Array.from({ length: 4 }, () => el('i')));
-    const [label, time, blocked, warn, tips] = [['div', 'label'], ['div', 'time'], ['div', 'blocked'], ['div', 'warn'], ['ul', 'tips']]
+    const [label, time, breach, blocked, warn, tips] = [['div', 'label'], ['div', 'time'], ['div', 'breach'], ['div', 'blocked'], ['div', 'warn'], ['ul', 'tips']]
       .map(([tag, cls]) => el(tag, cls));
     blocked.setAttribute('role', 'alert');
-    m.append(bar, label, time, blocked, warn, tips);
+    m.append(bar, label, time, breach, blocked, warn, tips);
     root.append(m);
     field.after(host);
     // The field's description is the host (same tree as the field); its text comes from this
@@ -131,7 +159,7 @@ ul { margin: 2px 0 0; padding-left: 18px; }
     const ro = new ResizeObserver(follow);
     ro.observe(field);
     follow();
-    state.meter = { host, m, bar, label, time, blocked, warn, tips, ro };
+    state.meter = { host, m, bar, label, time, breach, blocked, warn, tips, ro };
     return state.meter;
   }
 
@@ -147,7 +175,18 @@ ul { margin: 2px 0 0; padding-left: 18px; }
     return (view.reasons ?? []).map((r) =>
       r.type === 'tooShort' ? msg('password_reason_tooShort', [String(r.min)])
         : r.type === 'tooWeak' ? msg('password_reason_tooWeak', [msg(`password_label_${['veryWeak', 'weak', 'fair', 'good', 'strong'][r.minScore]}`)])
-          : msg('password_reason_unavailable')).join(' ');
+          : r.type === 'breached' ? msg('password_reason_breached')
+            : msg('password_reason_unavailable')).join(' ');
+  }
+
+  /** The breach line: found N times, could not check, not found; nothing when off or pending. */
+  function breachText(b) {
+    switch (b?.state) {
+      case 'breached': return msg('password_breach_breached', [Number(b.count).toLocaleString()]);
+      case 'unchecked': return msg('password_breach_unchecked');
+      case 'clean': return msg('password_breach_clean');
+      default: return '';
+    }
   }
 
   function render(field, state, view, blockedNow = false) {
@@ -158,6 +197,8 @@ ul { margin: 2px 0 0; padding-left: 18px; }
     mt.bar.setAttribute('aria-valuetext', labelText);
     mt.label.textContent = `${msg('password_meterName')}: ${labelText}`;
     mt.time.textContent = view.score === null || view.label === 'empty' ? '' : msg('password_crackTime', [crackTime(view.crackSeconds)]);
+    mt.breach.dataset.state = view.breach?.state ?? 'off';
+    mt.breach.textContent = view.label === 'empty' ? '' : breachText(view.breach);
     mt.warn.textContent = view.warning ? msg(`warning_${view.warning}`) : '';
     mt.tips.replaceChildren(...(view.suggestions ?? []).map((id) => el('li', '', msg(`suggestion_${id}`))));
     const why = view.acceptable ? '' : reasonsText(view);

@@ -17,6 +17,7 @@ import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { certificates as makeCertificates } from './certs.mjs';
 import { exportGate, salesforceExports, salesforceLogin } from './exports.mjs';
+import { rangeService } from './breach.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PUBLIC = path.join(HERE, 'public');
@@ -48,6 +49,7 @@ export const HOSTS = {
   'acme.salesforce-login.com': 'phishing lookalike with a password field',
   'example.test': 'non-CRM site: cookie keep=1, /login password page, /x.js, /p.png',
   'probe.acme.test': '/probe -> 200 trusted (setProbe)',
+  'breach.acme.test': 'k-anonymity password ranges generated from a list (breach.mjs): /range/{5 hex}; /reset/… and /hang/… are down',
   'reports.acme.test': '/report records JSON bodies (setReportStatus), answers CORS preflight',
   'otel.acme.test': 'OpenTelemetry Collector OTLP/HTTP receiver: POST /v1/logs recorded in otlpLogs (setReportStatus), CORS',
   'splunk.acme.test': `Splunk HEC: POST /services/collector/event with "Authorization: Splunk ${'<token>'}" recorded in hecEvents, CORS`,
@@ -144,6 +146,7 @@ export async function startTestbed(opts = {}) {
   let reportStatus = 204;
   let reportPreflight = true;
   const gate = exportGate();
+  const breach = rangeService();
 
   const sockets = new Set();
   const track = (server) =>
@@ -220,6 +223,8 @@ export async function startTestbed(opts = {}) {
         if (probe === null) return res.socket?.destroy();
         // CORS: the extension fetches the probe from its service worker without host permission.
         return send(res, probe.status, 'text/plain', probe.body, { 'Access-Control-Allow-Origin': '*' });
+      case 'breach.acme.test':
+        return breach.handle({ req, res, path: p });
       case 'reports.acme.test':
         if (p !== '/report') return send(res, 404, 'text/plain', 'not found');
         if (req.method === 'OPTIONS') {
@@ -482,6 +487,7 @@ export async function startTestbed(opts = {}) {
       ];
     },
     async close() {
+      breach.release();
       for (const s of sockets) s.destroy();
       httpsServer.closeAllConnections?.();
       httpServer.closeAllConnections?.();

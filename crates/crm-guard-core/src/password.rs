@@ -8,7 +8,10 @@
 //! - [`field::classify`]: is a password field a new password, the current one, or a login?
 //! - [`fingerprint`]: PBKDF2 parameters, truncation and comparison of password fingerprints
 //!   (the KDF itself runs in the browser through WebCrypto); see `docs/password-fingerprint.md`.
+//! - [`breach`]: the k-anonymity range check against breached passwords (SHA-1 prefix, local
+//!   match, cache) and its cap on the judgement; see `docs/password-guard.md`.
 
+pub mod breach;
 pub mod context;
 pub mod field;
 pub mod fingerprint;
@@ -90,6 +93,8 @@ pub enum Reason {
     TooWeak { min_score: u8 },
     /// The strength could not be measured.
     Unavailable,
+    /// Seen `count` times in known breaches ([`breach`]).
+    Breached { count: u32 },
 }
 
 impl Reason {
@@ -99,6 +104,7 @@ impl Reason {
             Reason::TooShort { .. } => "tooShort",
             Reason::TooWeak { .. } => "tooWeak",
             Reason::Unavailable => "unavailable",
+            Reason::Breached { .. } => "breached",
         }
     }
 }

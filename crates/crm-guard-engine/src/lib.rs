@@ -273,9 +273,10 @@ impl<P: Ports + 'static> Engine<P> {
                 self.load_scorer_later();
                 Ok(Value::Null)
             }
-            Message::PwScore { seq, password, values, scorer_failed } => {
+            Message::PwScore { seq, password, values, scorer_failed, commit } => {
                 let frame = (tab, sender.frame_id.unwrap_or(0));
-                self.score_password(frame, seq, &url, &password, values, scorer_failed).await
+                let how = password::ScoreHow { scorer_failed, commit };
+                self.score_password(frame, seq, &url, &password, values, how).await
             }
             Message::PwBlocked => self.password_blocked(url).await,
             Message::PwLogin { password, typed } => self.password_login(tab, url, &password, typed).await,

@@ -12,6 +12,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crm_guard_core::events::{self, EventKind, NewEvent};
+use crm_guard_core::password::breach::{self, Breach, RangeCache, Unchecked};
 use crm_guard_core::password::{
     self, fingerprint, CheckLimiter, FieldInfo, LoginOutcome, PasswordPolicy, PendingLogin,
     StoredFingerprint, StrengthInput,
@@ -21,7 +22,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
 
-use crate::ports::{Area, Ports};
+use crate::ports::{Area, HttpError, HttpRequest, Ports};
 use crate::protocol::names::{
     MAX_FIELDS, MAX_FIELD_TEXT, MAX_USER_VALUES, PW_FINGERPRINTS_KEY, PW_LIMITER_KEY, PW_SALT_KEY,
 };
@@ -41,6 +42,17 @@ pub(crate) struct State {
     /// The stored fingerprints are read, updated and written back under this lock: two tabs'
     /// logins completing at once must not overwrite each other's.
     fingerprints: Mutex<()>,
+    /// Breached-password range answers (public data, bounded, expiring; no password, no hash).
+    ranges: RefCell<RangeCache>,
+}
+
+/// How a score request is answered: `commit` when the user settled on the value (the only time
+/// it may be checked against breaches over the network); `scorer_failed` when it trapped the
+/// scorer.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ScoreHow {
+    pub scorer_failed: bool,
+    pub commit: bool,
 }
 
 /// What the meter shows for one password: the core's judgement plus the scorer's feedback ids.
@@ -56,6 +68,7 @@ struct ScoreView {
     crack_seconds: f64,
     min_length: u32,
     min_score: u8,
+    breach: Breach,
 }
 
 /// Lets the other messages already delivered run to their first await (keystrokes queued while
@@ -121,7 +134,7 @@ impl<P: Ports + 'static> Engine<P> {
         url: &str,
         pw: &str,
         values: Vec<Value>,
-        scorer_failed: bool,
+        how: ScoreHow,
     ) -> Result<Value> {
         {
             let mut latest = self.pw.latest_seq.borrow_mut();
@@ -137,9 +150,12 @@ impl<P: Ports + 'static> Engine<P> {
         let crm_name = self.crm_of(url).await?.map(|(_, name)| name);
         let inputs = password::user_inputs(crm_name.as_deref(), url, &values);
         let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-        let policy = self.password_policy().await?;
+        let settings = self.settings().await?;
+        let policy = PasswordPolicy::from_settings(&settings.settings);
+        // Before the scorer: the network wait (committed values only) holds no lock.
+        let breach = self.breach_of(&settings.settings, pw, how.commit).await;
         let length_chars = u32::try_from(pw.chars().count()).unwrap_or(u32::MAX);
-        let strength = if scorer_failed {
+        let strength = if how.scorer_failed {
             Err(crate::ports::PortError("the scorer trapped on this request".into()))
         } else {
             match self.ports.load_scorer().await {
@@ -150,15 +166,18 @@ impl<P: Ports + 'static> Engine<P> {
         let view = match strength {
             Ok(s) => {
                 let input = StrengthInput { score: Some(s.score), length_chars };
+                // A breached password is cracked at once from the breach lists: score 0.
+                let breached = matches!(breach, Breach::Breached { .. });
                 ScoreView {
                     seq,
-                    score: Some(s.score),
-                    judgement: password::judge(&policy, &input),
+                    score: Some(if breached { 0 } else { s.score }),
+                    judgement: breach::judge(&policy, &input, &breach),
                     warning: s.warning,
                     suggestions: s.suggestions,
-                    crack_seconds: s.crack_seconds,
+                    crack_seconds: if breached { 0.0 } else { s.crack_seconds },
                     min_length: policy.min_length,
                     min_score: policy.min_score,
+                    breach,
                 }
             }
             Err(e) => {
@@ -166,16 +185,67 @@ impl<P: Ports + 'static> Engine<P> {
                 ScoreView {
                     seq,
                     score: None,
-                    judgement: password::judge(&policy, &StrengthInput { score: None, length_chars }),
+                    judgement: breach::judge(&policy, &StrengthInput { score: None, length_chars }, &breach),
                     warning: None,
                     suggestions: Vec::new(),
                     crack_seconds: 0.0,
                     min_length: policy.min_length,
                     min_score: policy.min_score,
+                    breach,
                 }
             }
         };
         to_value(&view)
+    }
+
+    /// Whether `pw` is in the breached-password ranges of policy `breachCheckUrl`: off without
+    /// it; from the cache when its range was fetched lately; else fetched only for a committed
+    /// value (`commit`), never for a keystroke (`Pending`). Only the 5-hex-digit prefix of its
+    /// SHA-1 leaves the browser; the answer is matched here. A timeout, an error status or a body
+    /// that is not a range is `Unchecked` (judged on strength alone).
+    async fn breach_of(&self, s: &crm_guard_core::policy::Settings, pw: &str, commit: bool) -> Breach {
+        let Some(base) = s.breach_check_url.as_deref() else { return Breach::Off };
+        if pw.is_empty() {
+            return Breach::Off;
+        }
+        let key = breach::range_key(pw);
+        let url = breach::range_url(base, &key.prefix);
+        if let Some(range) = self.pw.ranges.borrow_mut().get(&url, self.ports.now_ms()) {
+            return Breach::of(range, &key);
+        }
+        if !commit {
+            return Breach::Pending;
+        }
+        let (name, value) = breach::PADDING_HEADER;
+        let request = HttpRequest {
+            url: url.clone(),
+            body: None,
+            headers: vec![(name.to_owned(), value.to_owned())],
+            with_cookies: false,
+            manual_redirect: false,
+            timeout_ms: s.breach_check_timeout_ms,
+            read_bytes: breach::MAX_RANGE_BYTES + 1,
+        };
+        let range = match self.ports.fetch(&request).await {
+            Ok(r) if r.status == 200 && !r.opaque_redirect => {
+                breach::parse_range(&r.body_prefix).map_err(Unchecked::from)
+            }
+            Ok(_) => Err(Unchecked::Status),
+            Err(HttpError::TimedOut) => Err(Unchecked::TimedOut),
+            Err(HttpError::Offline | HttpError::Failed(_)) => Err(Unchecked::Failed),
+        };
+        match range {
+            Ok(range) => {
+                let found = Breach::of(&range, &key);
+                self.pw.ranges.borrow_mut().put(url, self.ports.now_ms(), range);
+                found
+            }
+            Err(why) => {
+                // Neither the prefix nor the URL with it: the reason only.
+                self.ports.log_error(&format!("[crm-guard] breached-password check failed: {why:?}"));
+                Breach::Unchecked { why }
+            }
+        }
     }
 
     /// A weak password was refused in block mode: one event (no password, no length).

@@ -180,6 +180,11 @@ pub enum Message {
         /// Set by the worker's shell when this request trapped the scorer: answer "unavailable".
         #[serde(rename = "scorerFailed", default)]
         scorer_failed: bool,
+        /// The user settled on this value (the field's `change`, or a submit the guard judges):
+        /// only then may it be checked against breaches over the network. Keystrokes never are
+        /// (docs/password-guard.md, "Breached passwords").
+        #[serde(default)]
+        commit: bool,
     },
     #[serde(rename = "pwBlocked")]
     PwBlocked,

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod badge;
+mod breach;
 mod evidence;
 mod export;
 mod export_holds;

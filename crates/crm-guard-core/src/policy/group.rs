@@ -47,9 +47,8 @@ impl Key {
             | TrustedNetworkRequired
             | TrustedNetworkIntervalMinutes => Group::Network,
             IdleTimeoutMinutes | LogoutOnLock | WarningSeconds | ForceLogoutToken => Group::SignOut,
-            PasswordMinLength | PasswordMinScore | PasswordMode | ReuseGuard | PhishingGuard => {
-                Group::Passwords
-            }
+            PasswordMinLength | PasswordMinScore | PasswordMode | ReuseGuard | PhishingGuard
+            | BreachCheckUrl | BreachCheckTimeoutMs => Group::Passwords,
             ExportTableMode
             | ExportReportMode
             | ExportOtherMode

@@ -152,6 +152,18 @@ macro_rules! with_settings_table {
                     to all sites). Default: false.",
                 example: "false",
             },
+            BreachCheckUrl = "breachCheckUrl", breach_check_url: Option<String> {
+                kind: Kind::HttpsUrl, enforcement: true,
+                title: "Breached-password check URL",
+                description: "An https URL of a k-anonymity password range service (your mirror, or                     https://api.pwnedpasswords.com/range/). CRM Guard appends the first 5 hex digits of                     the password's SHA-1 and matches the answer locally: the password and its full hash                     never leave the browser. A breached password counts as very weak. Unset (default):                     no check.",
+                example: r#""https://api.pwnedpasswords.com/range/""#,
+            },
+            BreachCheckTimeoutMs = "breachCheckTimeoutMs", breach_check_timeout_ms: u32 {
+                kind: int(500, 10_000, 3000), enforcement: true,
+                title: "Breached-password check timeout",
+                description: "Milliseconds to wait for the range service (500 to 10000). Past it the                     meter says \"could not check\" and the password is judged on its strength alone.                     Default: 3000.",
+                example: "2000",
+            },
             ExportTableMode = "exportTableMode", export_table_mode: ExportMode {
                 kind: Kind::Choice { values: ExportMode::IDS, default: ExportMode::Log.id() },
                 enforcement: true,
