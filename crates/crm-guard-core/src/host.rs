@@ -171,7 +171,7 @@ impl PageUrl {
         if self.ip_literal {
             return None;
         }
-        psl::domain_str(&self.host)
+        crate::suffix::registrable_domain(&self.host)
     }
 }
 
@@ -243,7 +243,7 @@ impl HostPattern {
         if ascii.is_empty() {
             return Err(PatternError::InvalidHost(input.to_owned()));
         }
-        if wild && psl::domain_str(&ascii).is_none() {
+        if wild && crate::suffix::registrable_domain(&ascii).is_none() {
             return Err(PatternError::PublicSuffix(input.to_owned()));
         }
         Ok(if wild {

@@ -29,6 +29,7 @@ pub mod policy;
 pub mod rate;
 pub mod reporting;
 pub mod signin;
+pub mod suffix;
 pub mod tenant;
 pub mod verdict;
 

@@ -210,7 +210,7 @@ fn imitation(entry: &CrmEntry, reason: Reason) -> Imitation {
 /// The registrable domain a host pattern lives under (`*.my.salesforce.com` → `salesforce.com`).
 fn pattern_domain(p: &HostPattern) -> Option<&str> {
     match p {
-        HostPattern::Exact(h) | HostPattern::Subdomains(h) => psl::domain_str(h),
+        HostPattern::Exact(h) | HostPattern::Subdomains(h) => crate::suffix::registrable_domain(h),
     }
 }
 
