@@ -13,6 +13,7 @@
 //! - [`password`]: password policy decisions and field classification.
 //! - [`export`]: the export guard (downloads, copies, printing from a CRM).
 //! - [`signin`]: the MFA check (one sign-in followed from its credential page to the CRM).
+//! - [`suffix`]: the registrable domain (eTLD+1) of a host from the Public Suffix List.
 
 pub mod catalog;
 pub mod dnr;

@@ -2,9 +2,14 @@
 //!
 //! This replaced the `psl` crate, whose list is compiled into ~919 KB of generated match code
 //! (about 45% of the engine module's code). Here the list (`data/public_suffix_list.dat`, the
-//! rules of psl 2.1.247) is a finite-state transducer built by `build.rs` and walked in place
-//! from static bytes: no start-up cost, nothing allocated. The answers are psl 2.1.247's own,
-//! quirks included (the tests compare every rule and 100,000 random hosts with it):
+//! rules of psl 2.1.247) is a finite-state transducer of 72 KB built by `build.rs` and walked in
+//! place from static bytes: no start-up cost, nothing allocated. The engine's release module
+//! (`crm_guard_wasm.wasm` before wasm-opt) went from 3,344,186 to 2,512,763 bytes, 912,319 to
+//! 712,851 gzipped. A lookup takes ~250 ns natively against psl's ~40 ns
+//! (`examples/suffix_timing.rs`), once per navigation or pattern: nothing to notice.
+//!
+//! The answers are psl 2.1.247's own, quirks included (the tests compare every rule and 100,000
+//! random hosts with it):
 //!
 //! - labels are bytes compared as they are (no case folding, no IDNA): a rule with Unicode labels
 //!   also exists with them in punycode;
@@ -81,7 +86,12 @@ fn child<'f>(fst: &'f Fst<&[u8]>, node: Node<'f>, out: Output, label: &[u8]) -> 
     walk(fst, node, out, label).filter(|(n, _)| n.is_final() || n.find_input(b'.').is_some())
 }
 
-fn walk<'f>(fst: &'f Fst<&[u8]>, mut node: Node<'f>, mut out: Output, bytes: &[u8]) -> Option<(Node<'f>, Output)> {
+fn walk<'f>(
+    fst: &'f Fst<&[u8]>,
+    mut node: Node<'f>,
+    mut out: Output,
+    bytes: &[u8],
+) -> Option<(Node<'f>, Output)> {
     for &b in bytes {
         let t = node.transition(node.find_input(b)?);
         out = out.cat(t.out);
@@ -112,7 +122,7 @@ mod tests {
             if !line.is_ascii() {
                 let puny = line.split('.').map(|l| match l.is_ascii() {
                     true => l.to_owned(),
-                    false => format!("xn--{}", idna::punycode::encode_str(l).unwrap()),
+                    false => format!("xn--{}", idna::punycode::encode_str(l).expect("punycode")),
                 });
                 rules.push(puny.collect::<Vec<_>>().join("."));
             }
@@ -139,7 +149,7 @@ mod tests {
         assert!(rules.len() > 10_000, "{} rules", rules.len());
         for rule in &rules {
             let suffix = rule.trim_start_matches('!').replace('*', "wild");
-            let first = suffix.split('.').next().unwrap();
+            let first = suffix.split('.').next().expect("a label");
             let parent = suffix.split_once('.').map_or("", |(_, p)| p);
             let mut hosts = vec![
                 suffix.clone(),
@@ -147,7 +157,10 @@ mod tests {
                 format!("www.example.{suffix}"),
                 format!("a.b.c.{suffix}"),
                 // A first label that is a prefix, or an extension, of the rule's.
-                format!("x.{}.{parent}", &first[..first.len() - first.chars().last().map_or(0, char::len_utf8)]),
+                format!(
+                    "x.{}.{parent}",
+                    &first[..first.len() - first.chars().last().map_or(0, char::len_utf8)]
+                ),
                 format!("x.{first}x.{parent}"),
                 format!("x.{first}.x.{parent}"),
                 format!(".{parent}"),
@@ -181,10 +194,14 @@ mod tests {
 
     fn random_label(rng: &mut Rng) -> String {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789-";
-        let mut label: String = (0..1 + rng.below(12)).map(|_| ALPHABET[rng.below(ALPHABET.len())] as char).collect();
+        let mut label: String =
+            (0..1 + rng.below(12)).map(|_| ALPHABET[rng.below(ALPHABET.len())] as char).collect();
         match rng.below(10) {
             0 => label.insert_str(0, "xn--"),
-            1 => label = ["www", "city", "ex", "in", "kunden", "*", "", "co", "com", "uk"][rng.below(10)].to_owned(),
+            1 => {
+                label = ["www", "city", "ex", "in", "kunden", "*", "", "co", "com", "uk"][rng.below(10)]
+                    .to_owned()
+            }
             2 => label = ["食狮", "公司", "中国", "Ölberg", "ck", "jp", "EXAMPLE"][rng.below(7)].to_owned(),
             _ => {}
         }
