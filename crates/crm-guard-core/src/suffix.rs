@@ -5,7 +5,7 @@
 //! rules of psl 2.1.247) is a finite-state transducer of 72 KB built by `build.rs` and walked in
 //! place from static bytes: no start-up cost, nothing allocated. The engine's release module
 //! (`crm_guard_wasm.wasm` before wasm-opt) went from 3,344,186 to 2,512,763 bytes, 912,319 to
-//! 712,851 gzipped. A lookup takes ~250 ns natively against psl's ~40 ns
+//! 712,844 gzipped. A lookup takes ~250 ns natively against psl's ~40 ns
 //! (`examples/suffix_timing.rs`), once per navigation or pattern: nothing to notice.
 //!
 //! The answers are psl 2.1.247's own, quirks included (the tests compare every rule and 100,000
