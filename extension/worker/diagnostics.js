@@ -9,6 +9,14 @@ const page = (message) => handle({ type: 'message', message, sender: { extension
 const content = (url, message) => handle({ type: 'message', message, sender: { tabId: 0, frameId: 0, url } });
 
 if (typeof wasm.debugPanic === 'function') {
+  // Every URL this worker fetches from now on (the scorer's glue fetches its module through the
+  // global `fetch`): what the tests read to prove the scorer's bytes were or were not fetched.
+  const fetched = [];
+  const realFetch = self.fetch;
+  self.fetch = function fetch(input, init) {
+    fetched.push(String(input instanceof Request ? input.url : input));
+    return realFetch.call(this, input, init);
+  };
   self.crmGuard = {
     ready,
     readyAt: null, // performance.now() when WASM was ready (ms since this worker started)
@@ -40,10 +48,10 @@ if (typeof wasm.debugPanic === 'function') {
     /** WASM memory in bytes: the engine's instance, the scorer's (null when never loaded). */
     memory: async () => ({
       engine: (await ready).memory.buffer.byteLength,
-      scorer: self.crmGuardScorer.state === 'absent' ? null : scorer.memoryBytes(),
+      scorer: self.crmGuardScorer.state === 'ready' ? scorer.memoryBytes() : null,
     }),
-    /** Whether the worker fetched the scorer's bytes (the browser's own resource timing). */
-    scorerFetched: () => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/crm_guard_score_bg.wasm')),
+    /** Whether this worker fetched the scorer's bytes. */
+    scorerFetched: () => fetched.some((url) => url.endsWith('/crm_guard_score_bg.wasm')),
     scorerState: () => self.crmGuardScorer.state,
     benchScorePath: async (url, passwords) => {
       const out = [];

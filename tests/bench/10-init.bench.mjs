@@ -1,6 +1,6 @@
 // Service-worker WASM start-up in Chromium: cold starts (worker stopped through CDP, then woken
 // by a navigation), measured inside the worker: worker start → engine WASM instantiated; whether
-// the scorer's module was fetched (the browser's resource timing) and the WASM memory in use;
+// the scorer's module was fetched (every fetch of the worker recorded) and the WASM memory in use;
 // then a password field: the scorer's module fetched, compiled, instantiated and warmed.
 import { launch } from '../e2e/harness.mjs';
 import { startTestbed } from '../testbed/server.mjs';

@@ -2,7 +2,7 @@
 // 1. the fixed corpus (password-corpus.json, 3,200 passwords of 1–64 chars) scored by our WASM scorer in the
 //    service worker, and by zxcvbn@4.4.2 and @zxcvbn-ts/core@4.2.0 (+ language-common/en) in a page, side by
 //    side with ratios; each scorer's first call (dictionary build) reported apart;
-// 2. worst cases at 1,000 and 10,000 characters;
+// 2. worst cases at 256, 1,000 and 10,000 characters;
 // 3. keystroke → meter update on a CRM page (scripted typing), and the page main-thread time the extension
 //    spends per keystroke (vs the peers, which score on the main thread);
 // 4. cold start: worker stopped → field focused → first meter update;
@@ -130,14 +130,16 @@ export default async function () {
       rows.push([`${name} (page main thread)`, ...d.map(f2), f2(r.first), (d[2] / base[2]).toFixed(2)]);
     }
 
-    // 2. Worst cases at 1,000 and 10,000 characters.
+    // 2. Worst cases at 256, 1,000 and 10,000 characters (random, repeats, emoji, keyboard walks, l33t words).
     const long = (n) => ({
       [`'a' × ${n}`]: 'a'.repeat(n),
       [`random ASCII × ${n}`]: Array.from({ length: n }, (_, i) => String.fromCharCode(33 + ((i * 7919 + 13) % 94))).join(''),
       [`'password1' × ${n / 10}`]: 'password1'.padEnd(10, '!').repeat(n / 10),
       [`emoji × ${n}`]: '😀'.repeat(n),
+      [`keyboard walks × ${n}`]: 'qwertyuiop[]asdfghjkl;zxcvbnm,./1qaz2wsx3edc'.repeat(Math.ceil(n / 44)).slice(0, n),
+      [`l33t words × ${n}`]: 'p@$$w0rd!5up3rm4n#1l0v3y0u$0cc3r%'.repeat(Math.ceil(n / 33)).slice(0, n),
     });
-    for (const n of [1000, 10000]) {
+    for (const n of [256, 1000, 10000]) {
       const inputs = long(n);
       const ourT = await b.evalSw((l) => self.crmGuardPassword.benchScore(l), Object.values(inputs));
       const peerT = {};
@@ -146,7 +148,7 @@ export default async function () {
         for (const pw of Object.values(inputs)) {
           // In a Web Worker of the page, stopped after LONG_LIMIT_MS (the peers have no length cap).
           peerT[name].push(await page.evaluate(([nm, p, limit]) => window.timeInWorker(nm, p, limit), [name, pw, LONG_LIMIT_MS]));
-          process.stderr.write(`\r${name} ${n} chars: ${peerT[name].length}/4`);
+          process.stderr.write(`\r${name} ${n} chars: ${peerT[name].length}/${Object.keys(inputs).length}`);
         }
       }
       process.stderr.write('\n');

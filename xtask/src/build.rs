@@ -257,10 +257,9 @@ fn pack_zip(dir: &Path, zip_file: &Path) -> Result<()> {
     files_under(dir, dir, &mut files)?;
     files.sort();
     let mut zip = zip::ZipWriter::new(std::fs::File::create(zip_file)?);
-    let options =
-        zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .compression_level(Some(9));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9));
     for rel in files {
         zip.start_file(rel.to_string_lossy(), options)?;
         zip.write_all(&std::fs::read(dir.join(&rel))?)?;

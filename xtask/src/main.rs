@@ -187,7 +187,13 @@ fn bench() -> Result<()> {
         let wasm = std::fs::read(dist.join(format!("extension/wasm/{}_bg.wasm", m.name)))?;
         let gz = build::gzip_len(&wasm)?;
         let kib = |n: usize| n as f64 / 1024.0;
-        println!("| WASM `{}` (wasm-opt -Oz) | {} | {:.0} | {:.0} |", m.krate, wasm.len(), kib(wasm.len()), kib(gz));
+        println!(
+            "| WASM `{}` (wasm-opt -Oz) | {} | {:.0} | {:.0} |",
+            m.krate,
+            wasm.len(),
+            kib(wasm.len()),
+            kib(gz)
+        );
     }
     println!("| extension zip | {zip} | {:.0} | |", zip as f64 / 1024.0);
     println!();

@@ -36,7 +36,8 @@ fn the_export_returns_the_engines_strength_shape() {
     assert!(field(&strong, "warning").is_null());
     let plain = crm_guard_score_wasm::score("acmesalesforce2026", vec![], 2026).unwrap();
     let with_context =
-        crm_guard_score_wasm::score("acmesalesforce2026", vec!["salesforce".into(), "acme".into()], 2026).unwrap();
+        crm_guard_score_wasm::score("acmesalesforce2026", vec!["salesforce".into(), "acme".into()], 2026)
+            .unwrap();
     assert!(field(&with_context, "score").as_f64() < field(&plain, "score").as_f64());
     // The password itself is in no field.
     let text = js_sys::JSON::stringify(&with_context).unwrap().as_string().unwrap();

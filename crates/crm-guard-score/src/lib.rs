@@ -86,7 +86,8 @@ pub fn score_in_year(password: &str, user_inputs: &[&str], year: i32) -> Strengt
     if segments.len() == 1 {
         return from_entropy(&zxcvbn::zxcvbn_in_year(&scored, user_inputs, year), length);
     }
-    let entropies: Vec<zxcvbn::Entropy> = segments.iter().map(|s| zxcvbn::zxcvbn_in_year(s, user_inputs, year)).collect();
+    let entropies: Vec<zxcvbn::Entropy> =
+        segments.iter().map(|s| zxcvbn::zxcvbn_in_year(s, user_inputs, year)).collect();
     let strongest = entropies.iter().map(zxcvbn::Entropy::guesses_log10).fold(0.0, f64::max);
     let guesses_log10 = strongest;
     let guesses = guesses_from_log10(guesses_log10);

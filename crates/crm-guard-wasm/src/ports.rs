@@ -208,7 +208,11 @@ impl Dnr for Chrome {
         Ok(rules.iter().filter_map(|r| r["id"].as_u64()).map(|i| i as u32).collect())
     }
     async fn update_rules(&self, set: RuleSet, remove: &[u32], add: &[Value]) -> PortResult<()> {
-        let add: Vec<Value> = if gecko() { add.iter().map(crm_guard_engine::protocol::names::gecko_rule).collect() } else { add.to_vec() };
+        let add: Vec<Value> = if gecko() {
+            add.iter().map(crm_guard_engine::protocol::names::gecko_rule).collect()
+        } else {
+            add.to_vec()
+        };
         let options = js(&json!({ "removeRuleIds": remove, "addRules": add }))?;
         match set {
             RuleSet::Dynamic => call_p(chrome::dnr::update_dynamic_rules(&options)).await?,
