@@ -2,7 +2,7 @@
 // by a navigation), measured inside the worker: worker start → engine WASM instantiated; whether
 // the scorer's module was fetched (every fetch of the worker recorded) and the WASM memory in use;
 // then a password field: the scorer's module fetched, compiled, instantiated and warmed.
-import { launch } from '../e2e/harness.mjs';
+import { launch, poll } from '../e2e/harness.mjs';
 import { startTestbed } from '../testbed/server.mjs';
 import { median, table } from './stats.mjs';
 
@@ -29,8 +29,7 @@ export default async function () {
       });
       // Then a password field on the same worker.
       await page.goto(`https://acme.my.salesforce.com/signup?run=${i}`);
-      let load = null;
-      for (let j = 0; j < 400 && load === null; j++) load = await b.evalSw(() => self.crmGuardScorer.loadMs);
+      const load = await poll(() => b.evalSw(() => self.crmGuardScorer.loadMs), 'the scorer loaded for the password field');
       const after = await b.evalSw(() => self.crmGuardPassword.memory());
       samples.push({ ...wake, load, after });
     }
