@@ -17,6 +17,8 @@
 
 #[path = "support/corpus10k.rs"]
 mod corpus10k;
+#[path = "support/random.rs"]
+mod random;
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/corpus-10k.json");
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/corpus-10k.tsv");
@@ -59,23 +61,6 @@ fn ten_thousand_passwords_score_as_before_the_compact_dictionaries() {
     assert!(unexplained.is_empty(), "unexplained differences:\n{}", unexplained.join("\n"));
 }
 
-/// Deterministic strings over `pool` (xorshift), lengths 1..=max_len.
-fn random_strings(pool: &str, count: usize, max_len: usize, mut seed: u64) -> Vec<String> {
-    let pool: Vec<char> = pool.chars().collect();
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
-    (0..count)
-        .map(|_| {
-            let n = 1 + (next() % max_len as u64) as usize;
-            (0..n).map(|_| pool[(next() % pool.len() as u64) as usize]).collect()
-        })
-        .collect()
-}
-
 const L33T: &str = "4@8({[<3691!|70$5+%2";
 
 #[test]
@@ -83,8 +68,8 @@ fn the_l33t_walk_finds_what_one_pass_per_substitution_table_finds() {
     let corpus: Vec<String> = serde_json::from_str(&std::fs::read_to_string(CORPUS).unwrap()).unwrap();
     let mut inputs: Vec<String> = corpus;
     // l33t-dense: every l33t character with the letters they stand for, and words to find.
-    inputs.extend(random_strings(&format!("{L33T}abcegilostxz"), 1_500, 24, 0x5eed));
-    inputs.extend(random_strings(&format!("{L33T}{L33T}passwordmonkeydragon"), 1_500, 24, 0x0005_eed2));
+    inputs.extend(random::strings(&format!("{L33T}abcegilostxz"), 1_500, 1..25, 0x5eed));
+    inputs.extend(random::strings(&format!("{L33T}{L33T}passwordmonkeydragon"), 1_500, 1..25, 0x0005_eed2));
     inputs.extend(
         ["p@$$w0rd", "P4$$W0RD", "m0th3r", "4 ( @", "1!|7", "j0hn.5m17h@4cm3", "$@13$f0rc3"]
             .map(String::from),
@@ -112,7 +97,7 @@ fn the_l33t_walk_finds_what_one_pass_per_substitution_table_finds() {
 #[test]
 fn l33t_dense_inputs_cost_milliseconds_not_one_dictionary_pass_per_table() {
     // zxcvbn 3.1.1 ran up to 800 full dictionary passes on these (0.1–7 s each natively).
-    let inputs = random_strings(L33T, 40, 100, 0xad5e)
+    let inputs = random::strings(L33T, 40, 1..101, 0xad5e)
         .into_iter()
         .filter(|s| s.chars().count() > 60)
         .take(5)

@@ -4,21 +4,11 @@
 
 use zxcvbn::matching::scan;
 
-/// Deterministic xorshift strings over `alphabet`, lengths 0..`max_len`.
-fn strings(alphabet: &str, count: usize, max_len: u64, mut seed: u64) -> Vec<String> {
-    let pool: Vec<char> = alphabet.chars().collect();
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
-    (0..count)
-        .map(|_| {
-            let len = next() % max_len;
-            (0..len).map(|_| pool[(next() % pool.len() as u64) as usize]).collect()
-        })
-        .collect()
+#[path = "support/random.rs"]
+mod random;
+
+fn strings(alphabet: &str, count: usize, max_len: u64, seed: u64) -> Vec<String> {
+    random::strings(alphabet, count, 0..max_len, seed)
 }
 
 /// zxcvbn 3.1.1's `RepeatMatch` step on `token`: (start, end inclusive, base token, run), chars.
