@@ -123,6 +123,12 @@ export async function launch({
      */
     async sw(timeoutMs = swTimeoutMs) {
       if (!extensionDir) throw new Error('launched without an extension');
+      if (!current && maybeStopped && extensionId) {
+        // Stopped by killServiceWorker and already reported closed: nothing else would wake it
+        // (waiting for an arrival here timed out whenever Playwright saw the close first).
+        await this.startServiceWorker(timeoutMs);
+        maybeStopped = false;
+      }
       if (!current) {
         await new Promise((resolve) => {
           const wake = () => {
