@@ -2,7 +2,8 @@
 //!
 //! - `run`   builds the extension and runs it in Chromium against the bundled demo CRM.
 //! - `test`  runs every test: native Rust tests, tidy checks, then the real-browser e2e suite.
-//! - `build` builds `dist/extension/` and `dist/crm-guard-<version>.zip` only.
+//! - `build` builds `dist/extension/` and `dist/crm-guard-<version>.zip` only (`--diagnostics`:
+//!   also `dist/extension-diagnostics/`, the build the e2e tests and benchmarks load).
 //! - `bench` prints size and timing figures, with peers in the same run.
 //! - `codegen` writes `extension/generated/protocol.js` from the engine's protocol (tidy checks it).
 //!
@@ -28,6 +29,9 @@ fn main() -> Result<()> {
         "build" => {
             setup::ensure_build_tools()?;
             build::extension(Variant::Shipped)?;
+            if rest.iter().any(|a| a == "--diagnostics") {
+                build::extension(Variant::Diagnostics)?;
+            }
         }
         "run" => {
             setup::ensure_all()?;

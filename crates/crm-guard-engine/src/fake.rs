@@ -55,7 +55,8 @@ pub struct State {
     pub scorer_broken: Cell<bool>,
     /// The scorer's module fails to load (fetch or instantiation failed).
     pub scorer_unloadable: Cell<bool>,
-    /// Calls of `load_scorer` (the browser fetches the module on the first one only).
+    /// Fetches of the scorer's module: `load_scorer` calls while it is not loaded (as in the
+    /// browser, a loaded module is not fetched again).
     pub scorer_loads: Cell<u32>,
     /// Whether the scorer's module is loaded.
     pub scorer_loaded: Cell<bool>,
@@ -316,6 +317,9 @@ impl Crypto for Fake {
 
 impl Scorer for Fake {
     async fn load_scorer(&self) -> PortResult<()> {
+        if self.state.scorer_loaded.get() {
+            return Ok(());
+        }
         self.state.scorer_loads.set(self.state.scorer_loads.get() + 1);
         if self.state.scorer_unloadable.get() {
             return Err(PortError("fetching the scorer's module failed".into()));

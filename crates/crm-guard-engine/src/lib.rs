@@ -230,6 +230,14 @@ impl<P: Ports + 'static> Engine<P> {
         }
         let name = message.type_name();
         let from_content = !sender.extension_page && sender.tab_id.is_some();
+        // A page with a password field (only such a page sends these): its scorer starts loading
+        // now, beside the checks below. On a cold worker they wait ~30 ms for storage, and the
+        // first keystroke's score would otherwise wait for them and then for the module.
+        let for_password_field =
+            matches!(message, Message::PwFields { .. } | Message::PwWarm | Message::PwScore { .. });
+        if from_content && for_password_field {
+            self.load_scorer_later();
+        }
         let allowed = match message.from() {
             From::Page => sender.extension_page,
             From::Content => from_content,
@@ -269,10 +277,7 @@ impl<P: Ports + 'static> Engine<P> {
             Message::HttpsFailedInfo { url } => self.https_failed_info(&url).await,
             Message::ContinueHttp { url } => self.continue_over_http(url).await,
             Message::PwFields { fields } => self.password_fields(fields).await,
-            Message::PwWarm => {
-                self.load_scorer_later();
-                Ok(Value::Null)
-            }
+            Message::PwWarm => Ok(Value::Null), // the scorer is loading (above)
             Message::PwScore { seq, password, values, scorer_failed, commit } => {
                 let frame = (tab, sender.frame_id.unwrap_or(0));
                 let how = password::ScoreHow { scorer_failed, commit };

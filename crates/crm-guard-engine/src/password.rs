@@ -96,8 +96,9 @@ impl<P: Ports + 'static> Engine<P> {
         Ok(PasswordPolicy::from_settings(&self.settings().await?.settings))
     }
 
-    /// Classifies the password fields a content script found: `{kinds, policy}`; then warms the
-    /// scorer (after the reply) so the first keystroke finds it ready.
+    /// Classifies the password fields a content script found: `{kinds, policy}`. The scorer
+    /// started loading when the message arrived (`Engine::message`), so the first keystroke
+    /// finds it ready.
     pub(crate) async fn password_fields(self: &Rc<Self>, fields: Vec<Value>) -> Result<Value> {
         // A descriptor that does not parse is classified from an empty one (never an error).
         let kinds: Vec<password::FieldKind> = fields
@@ -107,7 +108,6 @@ impl<P: Ports + 'static> Engine<P> {
             .map(|f| password::classify(&f))
             .collect();
         let policy = self.password_policy().await?;
-        self.load_scorer_later();
         Ok(json!({ "kinds": kinds, "policy": policy }))
     }
 

@@ -392,6 +392,25 @@ fn the_scorer_is_loaded_only_for_password_fields() {
     assert!(s["score"].is_number(), "{s}");
 }
 
+/// A cold worker still reading its settings (here the first start, waiting for managed
+/// storage): a score request has the scorer's module fetched at once, beside that wait — the
+/// first keystroke's meter waits for the longer of the two, not for both in sequence.
+#[test]
+fn a_score_request_fetches_the_scorer_while_the_settings_are_read() {
+    let b = Browser::new();
+    let state = b.state.clone();
+    let gate = state.managed_gate.try_lock().unwrap();
+    let reply = b.start(score_msg(1, PW));
+    assert!(reply.borrow().is_none(), "the request waits for the settings");
+    assert_eq!(state.scorer_loads.get(), 1, "the scorer is fetched meanwhile");
+    assert!(state.scorer_loaded.get());
+    drop(gate);
+    b.settle();
+    let r = reply.borrow_mut().take().unwrap().unwrap();
+    assert!(r["score"].is_number(), "{r}");
+    assert_eq!(state.scorer_loads.get(), 1, "fetched once");
+}
+
 /// A scorer module that cannot be fetched or compiled: "unavailable" (block mode blocks), the
 /// failure logged, and loaded again on the next request — which scores once it can.
 #[test]
@@ -404,8 +423,9 @@ fn a_scorer_that_cannot_load_is_unavailable_and_loaded_again_later() {
     assert_eq!(first["label"], "unavailable");
     assert_eq!(first["blockSubmit"], true);
     assert!(b.state.errors.borrow().iter().any(|e| e.contains("scorer")), "{:?}", b.state.errors.borrow());
+    let failed_fetches = b.state.scorer_loads.get();
     b.state.scorer_unloadable.set(false);
     let second = b.send(score_msg(2, PW)).unwrap();
     assert_ne!(second["label"], "unavailable", "{second}");
-    assert_eq!(b.state.scorer_loads.get(), 2);
+    assert_eq!(b.state.scorer_loads.get(), failed_fetches + 1, "fetched again, once");
 }
