@@ -33,6 +33,8 @@ pub struct State {
     pub sleep_gate: Mutex<()>,
     /// Held by a test to keep badge paints (a tab's work) in flight.
     pub paint_gate: Mutex<()>,
+    /// Held by a test to keep HTTP requests in flight (sent and recorded, not yet answered).
+    pub http_gate: Mutex<()>,
     pub badges: RefCell<HashMap<i32, Option<Badge>>>,
     pub tabs: RefCell<BTreeMap<i32, Option<String>>>,
     /// Messages sent to content scripts: (tab, message).
@@ -280,6 +282,7 @@ impl IdlePort for Fake {
 impl Http for Fake {
     async fn fetch(&self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
         self.state.requests.borrow_mut().push(req.clone());
+        let _open = self.state.http_gate.lock().await;
         match self.state.http.borrow().as_ref() {
             Some(f) => f(req),
             None => Err(HttpError::Failed("no route".into())),

@@ -18,6 +18,7 @@ use crm_guard_core::password::{
     StoredFingerprint, StrengthInput,
 };
 use crm_guard_core::{Finding, FindingKind, Level};
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
@@ -44,7 +45,12 @@ pub(crate) struct State {
     fingerprints: Mutex<()>,
     /// Breached-password range answers (public data, bounded, expiring; no password, no hash).
     ranges: RefCell<RangeCache>,
+    /// Range requests in flight, by URL: a value committed while the same range is being fetched
+    /// (two fields holding one password, a blur and a submit at once) waits for that request.
+    ranges_in_flight: RefCell<HashMap<String, RangeFetch>>,
 }
+
+type RangeFetch = Shared<LocalBoxFuture<'static, std::result::Result<breach::Range, Unchecked>>>;
 
 /// How a score request is answered: `commit` when the user settled on the value (the only time
 /// it may be checked against breaches over the network); `scorer_failed` when it trapped the
@@ -203,7 +209,7 @@ impl<P: Ports + 'static> Engine<P> {
     /// value (`commit`), never for a keystroke (`Pending`). Only the 5-hex-digit prefix of its
     /// SHA-1 leaves the browser; the answer is matched here. A timeout, an error status or a body
     /// that is not a range is `Unchecked` (judged on strength alone).
-    async fn breach_of(&self, s: &crm_guard_core::policy::Settings, pw: &str, commit: bool) -> Breach {
+    async fn breach_of(self: &Rc<Self>, s: &crm_guard_core::policy::Settings, pw: &str, commit: bool) -> Breach {
         let Some(base) = s.breach_check_url.as_deref() else { return Breach::Off };
         if pw.is_empty() {
             return Breach::Off;
@@ -216,6 +222,22 @@ impl<P: Ports + 'static> Engine<P> {
         if !commit {
             return Breach::Pending;
         }
+        let fetch = self
+            .pw
+            .ranges_in_flight
+            .borrow_mut()
+            .entry(url.clone())
+            .or_insert_with(|| self.clone().fetch_range(url.clone(), s.breach_check_timeout_ms).boxed_local().shared())
+            .clone();
+        match fetch.await {
+            Ok(range) => Breach::of(&range, &key),
+            Err(why) => Breach::Unchecked { why },
+        }
+    }
+
+    /// Fetches one range (the first waiter's request; see `ranges_in_flight`), caches it, and
+    /// logs a failure once — the reason only: neither the prefix nor the URL with it.
+    async fn fetch_range(self: Rc<Self>, url: String, timeout_ms: u32) -> std::result::Result<breach::Range, Unchecked> {
         let (name, value) = breach::PADDING_HEADER;
         let request = HttpRequest {
             url: url.clone(),
@@ -223,7 +245,7 @@ impl<P: Ports + 'static> Engine<P> {
             headers: vec![(name.to_owned(), value.to_owned())],
             with_cookies: false,
             manual_redirect: false,
-            timeout_ms: s.breach_check_timeout_ms,
+            timeout_ms,
             read_bytes: breach::MAX_RANGE_BYTES + 1,
         };
         let range = match self.ports.fetch(&request).await {
@@ -234,18 +256,12 @@ impl<P: Ports + 'static> Engine<P> {
             Err(HttpError::TimedOut) => Err(Unchecked::TimedOut),
             Err(HttpError::Offline | HttpError::Failed(_)) => Err(Unchecked::Failed),
         };
-        match range {
-            Ok(range) => {
-                let found = Breach::of(&range, &key);
-                self.pw.ranges.borrow_mut().put(url, self.ports.now_ms(), range);
-                found
-            }
-            Err(why) => {
-                // Neither the prefix nor the URL with it: the reason only.
-                self.ports.log_error(&format!("[crm-guard] breached-password check failed: {why:?}"));
-                Breach::Unchecked { why }
-            }
+        self.pw.ranges_in_flight.borrow_mut().remove(&url);
+        match &range {
+            Ok(range) => self.pw.ranges.borrow_mut().put(url, self.ports.now_ms(), range.clone()),
+            Err(why) => self.ports.log_error(&format!("[crm-guard] breached-password check failed: {why:?}")),
         }
+        range
     }
 
     /// A weak password was refused in block mode: one event (no password, no length).

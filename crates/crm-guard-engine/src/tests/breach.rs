@@ -217,3 +217,31 @@ fn without_a_valid_https_url_nothing_is_sent() {
         assert!(s["errors"].as_array().unwrap().iter().any(|e| e["key"] == "breachCheckUrl"), "{s}");
     }
 }
+
+/// Two fields holding one password committed at once (or a blur and a submit): one range
+/// request, whose answer both get — not two identical prefixes on the wire.
+#[test]
+fn one_range_request_serves_every_value_committed_while_it_is_in_flight() {
+    let (b, _) = browser(block_policy());
+    let gate = b.state.http_gate.try_lock().unwrap();
+    let commit = |frame: i32, seq: i64| {
+        let mut sender = content_sender(1, SF);
+        sender.frame_id = Some(frame);
+        b.start(Event::Message {
+            message: json!({"type": "pwScore", "seq": seq, "password": BREACHED, "values": [], "commit": true}),
+            sender,
+        })
+    };
+    let (first, second) = (commit(0, 1), commit(1, 1));
+    assert!(first.borrow().is_none() && second.borrow().is_none(), "both wait for the range");
+    assert_eq!(range_requests(&b).len(), 1, "the second waits for the first request");
+    drop(gate);
+    b.settle();
+    for reply in [first, second] {
+        let r = reply.borrow_mut().take().unwrap().unwrap();
+        assert_eq!(r["breach"]["state"], "breached", "{r}");
+    }
+    assert_eq!(range_requests(&b).len(), 1);
+    assert_eq!(score(&b, 2, BREACHED, true)["breach"]["state"], "breached", "then from the cache");
+    assert_eq!(range_requests(&b).len(), 1);
+}
