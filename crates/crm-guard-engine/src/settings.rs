@@ -20,6 +20,11 @@
 //! are queued from the first second) but never signs: no report leaves until managed storage
 //! has answered with the real secret. Policy errors are recorded from real reads only.
 //!
+//! One read at a time: the handlers that miss the cache while a read is in flight (a cold
+//! worker's wake, its first navigation and its first message all need the settings) wait for
+//! that read instead of each reading options, snapshot and policy again; the options and the
+//! snapshot are read together.
+//!
 //! Secrets never leave the worker: the `settings` and `saveOptions` replies mask them
 //! ([`SECRET_MASK`]), and policy errors and events never show a secret's value.
 
@@ -28,6 +33,7 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use crm_guard_core::policy::{self, Effective};
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -39,6 +45,9 @@ use crate::{Engine, EngineError, Result};
 #[derive(Default)]
 pub(crate) struct Cache {
     current: RefCell<Option<Rc<Effective>>>,
+    /// The read in flight, awaited by every handler that misses the cache meanwhile (dropped by
+    /// an invalidation: a handler arriving after it reads again).
+    loading: RefCell<Option<Load>>,
     /// Bumped by every invalidation: a read that started before it must not fill the cache.
     generation: Cell<u64>,
     /// Managed storage answered in this worker's life: read it, not the snapshot.
@@ -48,6 +57,8 @@ pub(crate) struct Cache {
     /// Digests of the policy errors already logged (loaded once).
     seen_errors: RefCell<Option<BTreeSet<String>>>,
 }
+
+type Load = Shared<LocalBoxFuture<'static, Result<Rc<Effective>>>>;
 
 /// Stands for each character of a secret in the snapshot: the stand-in has the secret's length,
 /// so the policy's checks judge it as they judge the secret; it never signs anything.
@@ -113,9 +124,33 @@ impl<P: Ports + 'static> Engine<P> {
         if let Some(e) = self.settings.current.borrow().clone() {
             return Ok(e);
         }
+        let load = self
+            .settings
+            .loading
+            .borrow_mut()
+            .get_or_insert_with(|| self.clone().load_settings().boxed_local().shared())
+            .clone();
+        load.await
+    }
+
+    /// The read behind [`Self::settings`]: options and snapshot, then managed storage if this
+    /// worker must wait for it; cached unless invalidated meanwhile.
+    async fn load_settings(self: Rc<Self>) -> Result<Rc<Effective>> {
         let generation = self.settings.generation.get();
-        let user = self.ports.get(Area::Local, OPTIONS_KEY).await;
-        let snapshot: Option<Snapshot> = self.read(Area::Local, SETTINGS_SNAPSHOT_KEY).await.unwrap_or(None);
+        let out = self.read_settings(generation).await;
+        if self.settings.generation.get() == generation {
+            *self.settings.loading.borrow_mut() = None;
+        }
+        out
+    }
+
+    async fn read_settings(self: &Rc<Self>, generation: u64) -> Result<Rc<Effective>> {
+        let (user, snapshot) = futures::future::join(
+            self.ports.get(Area::Local, OPTIONS_KEY),
+            self.read::<Snapshot>(Area::Local, SETTINGS_SNAPSHOT_KEY),
+        )
+        .await;
+        let snapshot = snapshot.unwrap_or(None);
         let (managed, cacheable, real) = match (&snapshot, self.settings.managed_fresh.get()) {
             (Some(s), false) => {
                 self.refresh_managed_soon();
@@ -199,6 +234,7 @@ impl<P: Ports + 'static> Engine<P> {
     pub(crate) fn settings_changed(&self) {
         self.settings.generation.set(self.settings.generation.get() + 1);
         *self.settings.current.borrow_mut() = None;
+        *self.settings.loading.borrow_mut() = None;
     }
 
     /// Logs the policy errors not logged yet as `policyError` events; remembers the current ones.

@@ -91,3 +91,25 @@ fn a_policy_changed_while_the_browser_was_closed_applies_when_managed_answers() 
     b.settle();
     assert_eq!(b.badge_text(1), "", "managed answered: Odoo is disabled, the tab repainted");
 }
+
+/// A first start (no snapshot: the settings wait for managed storage) with several events at
+/// once: they all wait for one settings read — one managed read, not one per event — and each
+/// gets its answer when it comes.
+#[test]
+fn events_that_miss_the_settings_at_once_share_one_read() {
+    let b = Browser::new();
+    *b.state.managed.borrow_mut() = json!({"disabledCrms": ["odoo"]});
+    let gate = b.state.managed_gate.try_lock().unwrap();
+    let commits: Vec<_> = [(1, SF), (2, "https://acme.odoo.com/web"), (3, "https://app.hubspot.com/contacts/1")]
+        .into_iter()
+        .map(|(tab, url)| b.start(Event::NavigationCommitted { tab_id: tab, url: url.into() }))
+        .collect();
+    assert!(commits.iter().all(|c| c.borrow().is_none()), "all wait for managed storage");
+    drop(gate);
+    b.settle();
+    assert!(commits.iter().all(|c| matches!(*c.borrow(), Some(Ok(_)))));
+    assert_eq!(b.state.managed_reads.get(), 1, "one read for the three events");
+    assert_eq!(b.badge_text(1), "badge_secure");
+    assert_eq!(b.badge_text(2), "", "the policy read disables Odoo");
+    assert_eq!(b.badge_text(3), "badge_secure");
+}
