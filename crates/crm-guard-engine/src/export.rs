@@ -37,6 +37,22 @@ pub(crate) struct Download {
     pub held: bool,
 }
 
+impl Download {
+    /// The report as the engine keeps it: type and name bounded, a size only when one is known.
+    pub(crate) fn from_report(r: crate::protocol::DownloadReport) -> Self {
+        let facts = DownloadFacts {
+            url: r.url,
+            final_url: r.final_url,
+            referrer: r.referrer,
+            tab_url: None,
+            mime: r.mime.chars().take(200).collect(),
+            filename: r.filename.chars().take(1024).collect(),
+        };
+        let size = (r.file_size.is_finite() && r.file_size > 0.0).then_some(r.file_size as u64);
+        Download { id: r.download_id, facts, size, held: r.held }
+    }
+}
+
 /// Downloads decided in this worker's life. Chromium reports one download twice (`onCreated`,
 /// then `onDeterminingFilename` — or only the first when a debugger owns downloads): the first
 /// report decides, the second only follows the decision with its hold.

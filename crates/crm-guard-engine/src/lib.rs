@@ -143,27 +143,9 @@ impl<P: Ports + 'static> Engine<P> {
                 self.check_proxy().await?;
                 self.sync_phishing().await?;
             }
-            Event::DownloadCreated {
-                download_id,
-                url,
-                final_url,
-                referrer,
-                mime,
-                filename,
-                file_size,
-                held,
-                early,
-            } => {
-                let facts = crm_guard_core::export::DownloadFacts {
-                    url,
-                    final_url,
-                    referrer,
-                    tab_url: None,
-                    mime: mime.chars().take(200).collect(),
-                    filename: filename.chars().take(1024).collect(),
-                };
-                let size = (file_size.is_finite() && file_size > 0.0).then_some(file_size as u64);
-                let d = export::Download { id: download_id, facts, size, held };
+            Event::DownloadCreated(report) => {
+                let early = report.early;
+                let d = export::Download::from_report(report);
                 if early {
                     return Ok(self.download_early(d));
                 }
@@ -363,29 +345,9 @@ fn kept_urls(event: Event) -> Event {
         Event::HeadersReceived { tab_id, request_id, url, status, headers } => {
             Event::HeadersReceived { tab_id, request_id, url: kept(url), status, headers }
         }
-        Event::DownloadCreated {
-            download_id,
-            url,
-            final_url,
-            referrer,
-            mime,
-            filename,
-            file_size,
-            held,
-            early,
-        } => {
-            let (url, final_url, referrer) = (kept(url), kept(final_url), kept(referrer));
-            Event::DownloadCreated {
-                download_id,
-                url,
-                final_url,
-                referrer,
-                mime,
-                filename,
-                file_size,
-                held,
-                early,
-            }
+        Event::DownloadCreated(mut d) => {
+            (d.url, d.final_url, d.referrer) = (kept(d.url), kept(d.final_url), kept(d.referrer));
+            Event::DownloadCreated(d)
         }
         Event::Message { message, mut sender } => {
             sender.url = sender.url.map(kept);

@@ -8,6 +8,31 @@ use serde_json::Value;
 
 use crm_guard_core::idle::BrowserIdleState;
 
+/// [`Event::DownloadCreated`]: the download as the browser described it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DownloadReport {
+    pub download_id: i32,
+    pub url: String,
+    #[serde(default)]
+    pub final_url: String,
+    #[serde(default)]
+    pub referrer: String,
+    #[serde(default)]
+    pub mime: String,
+    #[serde(default)]
+    pub filename: String,
+    #[serde(default)]
+    pub file_size: f64,
+    #[serde(default)]
+    pub held: bool,
+    /// Chromium's `onCreated`: the named, held report (`onDeterminingFilename`) should follow
+    /// and decides; this one decides only if none came within the wait (a debugger that took
+    /// over downloads).
+    #[serde(default)]
+    pub early: bool,
+}
+
 /// A browser event, forwarded as it came by the worker's listeners.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
@@ -42,27 +67,7 @@ pub enum Event {
     PermissionsChanged,
     /// A download began: `downloads.onDeterminingFilename` in Chromium (`held`: the file waits
     /// until the engine releases or cancels it), `downloads.onCreated` elsewhere.
-    DownloadCreated {
-        download_id: i32,
-        url: String,
-        #[serde(default)]
-        final_url: String,
-        #[serde(default)]
-        referrer: String,
-        #[serde(default)]
-        mime: String,
-        #[serde(default)]
-        filename: String,
-        #[serde(default)]
-        file_size: f64,
-        #[serde(default)]
-        held: bool,
-        /// Chromium's `onCreated`: the named, held report (`onDeterminingFilename`) should
-        /// follow and decides; this one decides only if none came within the wait (a debugger
-        /// that took over downloads).
-        #[serde(default)]
-        early: bool,
-    },
+    DownloadCreated(DownloadReport),
     /// `runtime.onMessage` from this extension (the shell drops other extensions' messages).
     Message { message: Value, sender: Sender },
 }

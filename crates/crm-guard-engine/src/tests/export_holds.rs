@@ -96,8 +96,8 @@ fn warn_hold_lost_with_the_worker_is_cancelled_not_released() {
     b.send(download(7, REPORT, SF_PAGE, "r.csv")).unwrap();
     // Firefox: a paused download (no browser hold) survives the worker.
     let mut paused = download(8, REPORT, SF_PAGE, "r.csv");
-    if let Event::DownloadCreated { held, .. } = &mut paused {
-        *held = false;
+    if let Event::DownloadCreated(d) = &mut paused {
+        d.held = false;
     }
     b.send(paused).unwrap();
     let b = b.restart();
@@ -114,11 +114,11 @@ fn warn_on_a_file_that_cannot_be_paused_says_it_was_not_held() {
     let b = Browser::new();
     b.set_policy(json!({"exportTableMode": "warn"}));
     b.state.pause_fails.set(true);
-    let mut d = download(9, REPORT, SF_PAGE, "r.csv");
-    if let Event::DownloadCreated { held, .. } = &mut d {
-        *held = false;
+    let mut event = download(9, REPORT, SF_PAGE, "r.csv");
+    if let Event::DownloadCreated(d) = &mut event {
+        d.held = false;
     }
-    b.send(d).unwrap();
+    b.send(event).unwrap();
     assert!(
         details(&b).iter().any(|d| d.contains("could not be held (already complete)")),
         "{:?}",
