@@ -73,6 +73,39 @@ pub fn score(password: &str, user_inputs: &[&str]) -> Strength {
     score_in_year(password, user_inputs, zxcvbn::current_year())
 }
 
+/// Inputs that between them take every path of the scorer: each matcher's hits (dictionary,
+/// reversed, l33t, user inputs, keyboard rows and keypads, repeats, sequences, years, dates with
+/// and without separators), non-ASCII lowercasing, the per-table l33t path ('Σ'), segmented
+/// l33t-dense input, and feedback for every score.
+pub const WARM_UP: [&str; 14] = [
+    "warm-up",
+    "password",
+    "Baseball1",
+    "P@ssw0rd!1990drowssap",
+    "19031987 11/11/1991",
+    "qwerty123456zxcvbn7410852963",
+    "abcabcabcaaaa13579",
+    "Orbitаautumnç32🔒Σ4",
+    "acme-salesforce.john",
+    "tr0ub4dor&3",
+    "correct horse battery staple",
+    "ZYXWVU1qaz2wsx!QAZ",
+    "YA1!A@YVx|9eok^5c+)@+X/)&PO2En$v*%%g9!",
+    "4@8({[<3691!|70$5+%2",
+];
+
+/// Scores [`WARM_UP`] (with and without user inputs): a WebAssembly engine compiles a function
+/// on its first call, so a module that has only scored one word pays for compiling the date,
+/// l33t or segment code inside the first password that needs it (seen as 15–20 ms on single
+/// corpus passwords of the worker's first pass, against ≤ 1.5 ms once compiled). The scorer's
+/// load calls this once.
+pub fn warm() {
+    for pw in WARM_UP {
+        std::hint::black_box(score(pw, &[]));
+        std::hint::black_box(score(pw, &golden::INPUTS));
+    }
+}
+
 /// [`score`] with `year` as zxcvbn's reference year (recent years and dates are judged by their
 /// distance from it): the answer depends on the arguments only. The extension passes the year of
 /// the engine's clock; the golden files pass [`golden::YEAR`].

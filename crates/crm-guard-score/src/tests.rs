@@ -370,3 +370,15 @@ fn the_reference_year_is_an_argument_not_the_clock() {
     // And the scoring leaves no year behind for the next call.
     assert_eq!(score_in_year("Tulips2026", &[], 2026), in_2026);
 }
+
+#[test]
+fn warm_up_takes_the_rare_paths() {
+    assert!(WARM_UP.iter().any(|pw| segments(&capped(pw)).len() > 1), "a segmented input");
+    assert!(WARM_UP.iter().any(|pw| pw.contains('Σ') && pw.chars().any(|c| L33T.contains(c))));
+    assert!(WARM_UP.iter().any(|pw| pw.to_lowercase() != pw.to_ascii_lowercase()));
+    let scores: Vec<u8> = WARM_UP.iter().map(|pw| score(pw, &[]).score).collect();
+    for s in 0..=4 {
+        assert!(scores.contains(&s), "score {s} in {scores:?}");
+    }
+    warm();
+}
