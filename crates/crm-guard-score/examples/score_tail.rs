@@ -30,11 +30,12 @@ fn report(name: &str, inputs: &[String]) {
     timed.sort_by(|a, b| a.0.total_cmp(&b.0));
     let xs: Vec<f64> = timed.iter().map(|t| t.0).collect();
     println!(
-        "{name:<28} n={:<5} p50 {:>7.3}  p99 {:>7.3}  max {:>7.3} ms",
+        "{name:<28} n={:<5} p50 {:>7.3}  p99 {:>7.3}  max {:>7.3} ms  sum {:>8.2} ms",
         xs.len(),
         percentile(&xs, 50.0),
         percentile(&xs, 99.0),
-        xs[xs.len() - 1]
+        xs[xs.len() - 1],
+        xs.iter().sum::<f64>()
     );
     for (ms, pw) in timed.iter().rev().take(2) {
         println!("    {ms:>7.3} ms {:.60}", format!("{pw:?}"));

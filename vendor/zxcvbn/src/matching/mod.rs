@@ -230,9 +230,10 @@ impl Matcher for RepeatMatch {
             let j = i + found.len - 1;
             let base_token: String = chars[i..i + found.base_len].iter().collect();
             // recursively match and score the base string
-            let base_analysis = super::scoring::most_guessable_match_sequence(
+            // Patched (CRM Guard): the base's matches are given up, not cloned.
+            let base_analysis = super::scoring::most_guessable_match_sequence_owned(
                 &base_token,
-                &omnimatch(&base_token, user_inputs),
+                omnimatch(&base_token, user_inputs),
                 false,
             );
             let base_matches = base_analysis.sequence;
