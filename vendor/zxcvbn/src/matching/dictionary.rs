@@ -271,6 +271,7 @@ fn l33t_matches(password: &str, dictionaries: &[Dictionary]) -> Vec<Match> {
         all[t / 64] |= 1 << (t % 64);
     }
     let mut walk = L33tWalk {
+        words: subs.len().div_ceil(64),
         l33t: lower.iter().map(|&c| l33t_index(c)).collect(),
         chars: &chars,
         lower: &lower,
@@ -297,6 +298,8 @@ struct L33tWalk<'p> {
     /// The l33t index of each lowercased character, if it is one.
     l33t: Vec<Option<usize>>,
     choices: Vec<Vec<(u8, TableSet)>>,
+    /// How many words of a `TableSet` hold tables (64 per word).
+    words: usize,
     /// The choice made for each l33t character on the current path (UNASSIGNED: not met yet).
     assigned: [u8; 20],
     /// The (substituted) word walked so far.
@@ -322,7 +325,8 @@ impl L33tWalk<'_> {
             let (v, ref set) = self.choices[ci][n];
             let mut narrowed = *tables;
             let mut any = 0;
-            for (x, y) in narrowed.iter_mut().zip(set) {
+            // Only the words that hold tables (the rest are zero in both).
+            for (x, y) in narrowed[..self.words].iter_mut().zip(&set[..self.words]) {
                 *x &= y;
                 any |= *x;
             }
@@ -352,12 +356,15 @@ impl L33tWalk<'_> {
     }
 
     fn found_word(&mut self, dictionary: &Dictionary, position: usize, i: usize, j: usize, rank: u64, tables: &TableSet) {
-        let token: String = self.chars[i..=j].iter().collect();
-        let word: String = self.word.iter().collect();
-        if token.to_lowercase() == word {
-            // Only return the matches that contain an actual substitution
+        // Only return the matches that contain an actual substitution. (zxcvbn compared
+        // `token.to_lowercase()` with the word; lowercasing is per character here, see
+        // `l33t_matches`, so that is the lowercased password's chars i..=j, compared before
+        // anything is allocated.)
+        if self.lower[i..=j] == self.word[..] {
             return;
         }
+        let token: String = self.chars[i..=j].iter().collect();
+        let word: String = self.word.iter().collect();
         let match_sub: BTreeMap<char, char> = (i..=j)
             .filter_map(|k| self.l33t[k])
             .filter(|&ci| self.assigned[ci] != 0)
