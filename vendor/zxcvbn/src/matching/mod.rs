@@ -12,7 +12,7 @@ pub mod scan;
 use self::patterns::*;
 use dictionary::{DictionaryMatch, L33tMatch, ReverseDictionaryMatch};
 #[doc(hidden)]
-pub use dictionary::l33t_matches_walk_and_per_table;
+pub use dictionary::{dictionary_matches_combined_and_apart, l33t_matches_walk_and_per_table};
 #[cfg(test)]
 use dictionary::{enumerate_l33t_replacements, relevant_l33t_subtable, translate};
 use char_indexing::{CharIndexable, CharIndexableStr};
@@ -46,10 +46,15 @@ impl Match {
 
 #[allow(clippy::implicit_hasher)]
 pub(crate) fn omnimatch(password: &str, user_inputs: &HashMap<String, usize>) -> Vec<Match> {
-    let mut matches: Vec<Match> = MATCHERS
-        .iter()
-        .flat_map(|x| x.get_matches(password, user_inputs))
-        .collect();
+    // Patched (CRM Guard): the dictionary and l33t matches come from one walk
+    // (`dictionary::dictionary_and_l33t_matches`), listed where their matchers were.
+    let (dictionary, l33t) = dictionary::dictionary_and_l33t_matches(password, user_inputs);
+    let mut matches: Vec<Match> = dictionary;
+    matches.extend(MATCHERS[1].get_matches(password, user_inputs));
+    matches.extend(l33t);
+    for matcher in &MATCHERS[3..] {
+        matches.extend(matcher.get_matches(password, user_inputs));
+    }
     // Patched (CRM Guard): a stable sort, so matches with the same range keep the (fixed) order
     // in which the matchers produced them.
     matches.sort_by(|a, b| {
