@@ -225,9 +225,8 @@ pub fn l33t_tables(present: impl Fn(char) -> bool) -> u64 {
 }
 
 /// The characters of [`L33T_TABLE`], each with a bit in a [`l33t_mask`].
-const L33T_CHARS: [char; 20] = [
-    '4', '@', '8', '(', '{', '[', '<', '3', '6', '9', '1', '!', '|', '7', '0', '$', '5', '+', '%', '2',
-];
+const L33T_CHARS: [char; 20] =
+    ['4', '@', '8', '(', '{', '[', '<', '3', '6', '9', '1', '!', '|', '7', '0', '$', '5', '+', '%', '2'];
 
 /// The bit of `c` in a l33t mask, if it is a l33t character.
 fn l33t_bit(c: char) -> Option<u32> {

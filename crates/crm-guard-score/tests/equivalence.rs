@@ -102,8 +102,17 @@ fn the_combined_walk_finds_what_the_dictionary_pass_and_the_l33t_walk_find() {
     inputs.extend(random::strings(&format!("{L33T}{L33T}passwordmonkeydragon"), 1_500, 1..40, 0x0005_eed3));
     inputs.extend(random::strings("0123456789passwordlove!@#$", 500, 30..101, 0x0005_eed4));
     inputs.extend(
-        ["p@$$w0rd", "P4$$W0RD", "m0th3r", "4 ( @", "1!|7", "j0hn.5m17h@4cm3", "$@13$f0rc3", "salesf0rceacme"]
-            .map(String::from),
+        [
+            "p@$$w0rd",
+            "P4$$W0RD",
+            "m0th3r",
+            "4 ( @",
+            "1!|7",
+            "j0hn.5m17h@4cm3",
+            "$@13$f0rc3",
+            "salesf0rceacme",
+        ]
+        .map(String::from),
     );
     inputs.extend(["İ5t@nbul", "P@\u{3a3}\u{3a3}W0RD", "\u{3a3}0\u{3a3}", "password", ""].map(String::from));
     let context = crm_guard_score::golden::INPUTS;
@@ -111,11 +120,17 @@ fn the_combined_walk_finds_what_the_dictionary_pass_and_the_l33t_walk_find() {
     for pw in &inputs {
         for user_inputs in [&[][..], &context[..]] {
             let (combined, apart) = zxcvbn::matching::dictionary_matches_combined_and_apart(pw, user_inputs);
-            assert!(combined == apart, "{pw:?} {user_inputs:?}:\n combined {combined:?}\n apart    {apart:?}");
+            assert!(
+                combined == apart,
+                "{pw:?} {user_inputs:?}:\n combined {combined:?}\n apart    {apart:?}"
+            );
             words += combined.0.len();
         }
     }
-    println!("{} inputs: dictionary and l33t match lists identical ({words} dictionary matches)", inputs.len());
+    println!(
+        "{} inputs: dictionary and l33t match lists identical ({words} dictionary matches)",
+        inputs.len()
+    );
     assert!(words > 50_000, "the inputs find words ({words})");
 }
 
