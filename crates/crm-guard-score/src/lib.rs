@@ -73,6 +73,38 @@ pub fn score(password: &str, user_inputs: &[&str]) -> Strength {
     score_in_year(password, user_inputs, zxcvbn::current_year())
 }
 
+/// Inputs that between them take every path of the scorer: each matcher's hits (dictionary,
+/// reversed, l33t, keyboard rows and keypads, repeats, sequences, years, dates with and without
+/// separators), non-ASCII lowercasing, the per-table l33t path ('Σ'), segmented l33t-dense
+/// input, and feedback for every score. [`warm`] also scores one with user inputs.
+pub const WARM_UP: [&str; 13] = [
+    "password",
+    "warm-up",
+    "Baseball1",
+    "P@ssw0rd!1990drowssap",
+    "19031987 11/11/1991",
+    "qwerty123456zxcvbn7410852963",
+    "abcabcabcaaaa13579",
+    "Orbitаautumnç32🔒Σ4",
+    "acme-salesforce.john",
+    "tr0ub4dor&3",
+    "correct horse battery staple",
+    "ZYXWVU1qaz2wsx!QAZ",
+    "YA1!A@YVx|9eok^5c+)@+X/)&PO2En$v*%%g9!",
+];
+
+/// Scores [`WARM_UP`] (and one of them with user inputs): a WebAssembly engine compiles a
+/// function on its first call, so a module that has only scored one word pays for compiling the
+/// date, l33t or segment code inside the first password that needs it (seen as 15–20 ms on
+/// single corpus passwords of the worker's first pass). The scorer's load calls this once
+/// (~0.7 ms of scoring natively).
+pub fn warm() {
+    for pw in WARM_UP {
+        std::hint::black_box(score(pw, &[]));
+    }
+    std::hint::black_box(score("acme-salesforce.john", &golden::INPUTS));
+}
+
 /// [`score`] with `year` as zxcvbn's reference year (recent years and dates are judged by their
 /// distance from it): the answer depends on the arguments only. The extension passes the year of
 /// the engine's clock; the golden files pass [`golden::YEAR`].
@@ -183,34 +215,74 @@ const L33T_TABLE: [(char, &[char]); 12] = [
 /// the same recursion, duplicates included, since each table costs one dictionary pass). The
 /// count does not depend on the crate's (random) `HashMap` key order. At most 800.
 pub fn l33t_tables(present: impl Fn(char) -> bool) -> u64 {
-    let mut subs: Vec<Vec<(char, char)>> = vec![vec![]];
-    let mut any = false;
-    for (letter, l33ts) in L33T_TABLE {
-        let relevant: Vec<char> = l33ts.iter().copied().filter(|&c| present(c)).collect();
-        if relevant.is_empty() {
-            continue;
+    let mut mask = 0;
+    for (bit, &c) in L33T_CHARS.iter().enumerate() {
+        if present(c) {
+            mask |= 1 << bit;
         }
-        any = true;
-        let mut next = Vec::with_capacity(subs.len() * relevant.len());
-        for &l33t in &relevant {
-            for sub in &subs {
-                if let Some(idx) = sub.iter().position(|&(c, _)| c == l33t) {
-                    let mut alternative = sub.clone();
-                    alternative.remove(idx);
-                    alternative.push((l33t, letter));
-                    next.push(sub.clone());
-                    next.push(alternative);
+    }
+    l33t_tables_of(mask)
+}
+
+/// The characters of [`L33T_TABLE`], each with a bit in a [`l33t_mask`].
+const L33T_CHARS: [char; 20] =
+    ['4', '@', '8', '(', '{', '[', '<', '3', '6', '9', '1', '!', '|', '7', '0', '$', '5', '+', '%', '2'];
+
+/// The bit of `c` in a l33t mask, if it is a l33t character.
+fn l33t_bit(c: char) -> Option<u32> {
+    L33T_CHARS.iter().position(|&x| x == c).map(|b| 1 << b)
+}
+
+/// The l33t characters present in `chars`, as a bit set over [`L33T_CHARS`].
+fn l33t_mask(chars: &[char]) -> u32 {
+    chars.iter().filter_map(|&c| l33t_bit(c)).fold(0, |m, b| m | b)
+}
+
+/// [`l33t_tables`] of the l33t characters in `mask`, without building the tables. zxcvbn's
+/// recursion goes letter by letter; for each relevant l33t character and each table so far it
+/// makes one table, or two when the table already substitutes that character (for another
+/// letter). Whether it does depends only on which characters a table substitutes, and only
+/// `1`, `|` (i, l) and `7` (l, t) stand for two letters, so the tables are counted by which of
+/// those three they substitute (8 states), in the same order, with the same duplicates.
+fn l33t_tables_of(mask: u32) -> u64 {
+    // The state bit of a character standing for two letters.
+    let shared = |c: char| match c {
+        '1' => 1,
+        '|' => 2,
+        '7' => 4,
+        _ => 0,
+    };
+    let mut counts = [0u64; 8];
+    counts[0] = 1;
+    let mut any = false;
+    for (_, l33ts) in L33T_TABLE {
+        let mut next = [0u64; 8];
+        let mut relevant = false;
+        for &l33t in l33ts {
+            if l33t_bit(l33t).is_none_or(|b| mask & b == 0) {
+                continue;
+            }
+            relevant = true;
+            let b = shared(l33t);
+            for (state, &n) in counts.iter().enumerate() {
+                if b == 0 {
+                    // Substituted by this letter only: never in a table yet.
+                    next[state] += n;
+                } else if state & b != 0 {
+                    // Already substituted: the table kept, and one with this letter instead.
+                    next[state] += 2 * n;
                 } else {
-                    let mut extension = sub.clone();
-                    extension.push((l33t, letter));
-                    next.push(extension);
+                    next[state | b] += n;
                 }
             }
         }
-        subs = next;
+        if relevant {
+            any = true;
+            counts = next;
+        }
     }
     if any {
-        subs.len() as u64
+        counts.iter().sum()
     } else {
         0
     }
@@ -218,15 +290,24 @@ pub fn l33t_tables(present: impl Fn(char) -> bool) -> u64 {
 
 /// The cost of one zxcvbn call on `chars`, in substring dictionary passes (see [`WORK_BUDGET`]).
 pub fn work(chars: &[char]) -> u64 {
-    let n = chars.len() as u64;
-    l33t_tables(|c| chars.contains(&c)) * (n * (n + 1) / 2)
+    work_of(l33t_mask(chars), chars.len())
+}
+
+fn work_of(mask: u32, n: usize) -> u64 {
+    let n = n as u64;
+    l33t_tables_of(mask) * (n * (n + 1) / 2)
 }
 
 /// Whether one zxcvbn call on `chars` is cheap enough: within [`WORK_BUDGET`], or at most two
 /// l33t tables (no more than the forward and reversed dictionary passes zxcvbn makes anyway, so
 /// `@` × 100, `4@8(` × 25 or `p@ssw0rd` × 12 are always scored whole).
 fn fits(chars: &[char]) -> bool {
-    l33t_tables(|c| chars.contains(&c)) <= 2 || work(chars) <= WORK_BUDGET
+    fits_of(l33t_mask(chars), chars.len())
+}
+
+/// [`fits`] of `n` characters holding the l33t characters of `mask`.
+fn fits_of(mask: u32, n: usize) -> bool {
+    l33t_tables_of(mask) <= 2 || work_of(mask, n) <= WORK_BUDGET
 }
 
 /// The pieces [`score`] scores: the whole input when it [`fits`], else consecutive segments that
@@ -278,7 +359,10 @@ fn greedy<'a>(chars: &'a [char], out: &mut Vec<&'a [char]>) {
     let mut start = 0;
     while start < chars.len() {
         let mut end = start + 1;
-        while end < chars.len() && fits(&chars[start..=end]) {
+        // `fits(&chars[start..=end])`, its l33t characters accumulated as the segment grows.
+        let mut mask = l33t_mask(&chars[start..end]);
+        while end < chars.len() && fits_of(mask | l33t_mask(&chars[end..=end]), end + 1 - start) {
+            mask |= l33t_mask(&chars[end..=end]);
             end += 1;
         }
         out.push(&chars[start..end]);

@@ -60,6 +60,67 @@ fn l33t_table_count_replays_the_crate() {
     assert_eq!(l33t_tables(|c| L33T.contains(c)), 800);
 }
 
+/// zxcvbn 3.1.1's `enumerate_l33t_replacements` over the relevant subtable, replayed with the
+/// tables built (the way [`l33t_tables`] counted before it counted by state).
+fn l33t_tables_by_enumeration(present: impl Fn(char) -> bool) -> u64 {
+    let mut subs: Vec<Vec<(char, char)>> = vec![vec![]];
+    let mut any = false;
+    for (letter, l33ts) in L33T_TABLE {
+        let relevant: Vec<char> = l33ts.iter().copied().filter(|&c| present(c)).collect();
+        if relevant.is_empty() {
+            continue;
+        }
+        any = true;
+        let mut next = Vec::with_capacity(subs.len() * relevant.len());
+        for &l33t in &relevant {
+            for sub in &subs {
+                if let Some(idx) = sub.iter().position(|&(c, _)| c == l33t) {
+                    let mut alternative = sub.clone();
+                    alternative.remove(idx);
+                    alternative.push((l33t, letter));
+                    next.push(sub.clone());
+                    next.push(alternative);
+                } else {
+                    let mut extension = sub.clone();
+                    extension.push((l33t, letter));
+                    next.push(extension);
+                }
+            }
+        }
+        subs = next;
+    }
+    if any {
+        subs.len() as u64
+    } else {
+        0
+    }
+}
+
+#[test]
+fn l33t_table_count_by_state_equals_the_enumeration() {
+    let chars: Vec<char> = L33T.chars().collect();
+    let check = |mask: u32| {
+        let present = |c: char| chars.iter().position(|&x| x == c).is_some_and(|b| mask & (1 << b) != 0);
+        assert_eq!(l33t_tables(present), l33t_tables_by_enumeration(present), "mask {mask:#x}");
+    };
+    // Every subset of the characters standing for two letters (1, |, 7) with the others in a
+    // few patterns, then pseudo-random subsets.
+    let shared = [10, 12, 13];
+    for sub in 0..8u32 {
+        let base: u32 = (0..3).filter(|k| sub & (1 << k) != 0).map(|k| 1 << shared[k]).sum();
+        for others in [0, 0xf_ffff, 0x5_5555, 0xa_aaaa, 0x0_0fff, 0xf_f000] {
+            check(base | (others & !((1 << 10) | (1 << 12) | (1 << 13))));
+        }
+    }
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..3_000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        check((seed & 0xf_ffff) as u32);
+    }
+}
+
 /// Bounded work, counted, not timed: every zxcvbn call [`score`] makes on a worst case fits
 /// the budget, and all of them together cost a few budgets, against ~4 M dictionary passes
 /// for one plain call on a 100-character random paste.
@@ -308,4 +369,16 @@ fn the_reference_year_is_an_argument_not_the_clock() {
     assert!(in_2090.guesses_log10 > in_2026.guesses_log10, "{in_2026:?} {in_2090:?}");
     // And the scoring leaves no year behind for the next call.
     assert_eq!(score_in_year("Tulips2026", &[], 2026), in_2026);
+}
+
+#[test]
+fn warm_up_takes_the_rare_paths() {
+    assert!(WARM_UP.iter().any(|pw| segments(&capped(pw)).len() > 1), "a segmented input");
+    assert!(WARM_UP.iter().any(|pw| pw.contains('Σ') && pw.chars().any(|c| L33T.contains(c))));
+    assert!(WARM_UP.iter().any(|pw| pw.to_lowercase() != pw.to_ascii_lowercase()));
+    let scores: Vec<u8> = WARM_UP.iter().map(|pw| score(pw, &[]).score).collect();
+    for s in 0..=4 {
+        assert!(scores.contains(&s), "score {s} in {scores:?}");
+    }
+    warm();
 }

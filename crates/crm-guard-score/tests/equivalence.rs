@@ -95,6 +95,46 @@ fn the_l33t_walk_finds_what_one_pass_per_substitution_table_finds() {
 }
 
 #[test]
+fn the_combined_walk_finds_what_the_dictionary_pass_and_the_l33t_walk_find() {
+    let corpus: Vec<String> = serde_json::from_str(&std::fs::read_to_string(CORPUS).unwrap()).unwrap();
+    let mut inputs: Vec<String> = corpus;
+    inputs.extend(random::strings(&format!("{L33T}abcegilostxz"), 1_500, 1..25, 0x5eed));
+    inputs.extend(random::strings(&format!("{L33T}{L33T}passwordmonkeydragon"), 1_500, 1..40, 0x0005_eed3));
+    inputs.extend(random::strings("0123456789passwordlove!@#$", 500, 30..101, 0x0005_eed4));
+    inputs.extend(
+        [
+            "p@$$w0rd",
+            "P4$$W0RD",
+            "m0th3r",
+            "4 ( @",
+            "1!|7",
+            "j0hn.5m17h@4cm3",
+            "$@13$f0rc3",
+            "salesf0rceacme",
+        ]
+        .map(String::from),
+    );
+    inputs.extend(["İ5t@nbul", "P@\u{3a3}\u{3a3}W0RD", "\u{3a3}0\u{3a3}", "password", ""].map(String::from));
+    let context = crm_guard_score::golden::INPUTS;
+    let mut words = 0;
+    for pw in &inputs {
+        for user_inputs in [&[][..], &context[..]] {
+            let (combined, apart) = zxcvbn::matching::dictionary_matches_combined_and_apart(pw, user_inputs);
+            assert!(
+                combined == apart,
+                "{pw:?} {user_inputs:?}:\n combined {combined:?}\n apart    {apart:?}"
+            );
+            words += combined.0.len();
+        }
+    }
+    println!(
+        "{} inputs: dictionary and l33t match lists identical ({words} dictionary matches)",
+        inputs.len()
+    );
+    assert!(words > 50_000, "the inputs find words ({words})");
+}
+
+#[test]
 fn l33t_dense_inputs_cost_milliseconds_not_one_dictionary_pass_per_table() {
     // zxcvbn 3.1.1 ran up to 800 full dictionary passes on these (0.1–7 s each natively).
     let inputs = random::strings(L33T, 40, 1..101, 0xad5e)

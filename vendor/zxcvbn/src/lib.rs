@@ -167,7 +167,8 @@ pub fn zxcvbn_in_year(password: &str, user_inputs: &[&str], year: i32) -> Entrop
 
         scoring::with_reference_year(year, || {
             let matches = matching::omnimatch(&password, &sanitized_inputs);
-            scoring::most_guessable_match_sequence(&password, &matches, false)
+            // Patched (CRM Guard): the matches are given up, not cloned.
+            scoring::most_guessable_match_sequence_owned(&password, matches, false)
         })
     });
     let (crack_times, score) = time_estimates::estimate_attack_times(result.guesses);

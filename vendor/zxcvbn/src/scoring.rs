@@ -153,9 +153,20 @@ struct Cell {
 /// estimated once (were: once per clone), bruteforce matches are not built (nor their tokens)
 /// until the final sequence is unwound, and `bruteforce_update` no longer clones
 /// `optimal.m[i - 1]` (it only reads it while writing `optimal[k]`, k > i - 1).
+#[cfg(test)]
 pub fn most_guessable_match_sequence(
     password: &str,
     matches: &[crate::matching::Match],
+    exclude_additive: bool,
+) -> GuessCalculation {
+    most_guessable_match_sequence_owned(password, matches.to_vec(), exclude_additive)
+}
+
+/// Patched (CRM Guard): [`most_guessable_match_sequence`] on matches the caller gives up (the
+/// matchers' fresh output): estimated in place, not cloned first.
+pub(crate) fn most_guessable_match_sequence_owned(
+    password: &str,
+    matches: Vec<crate::matching::Match>,
     exclude_additive: bool,
 ) -> GuessCalculation {
     let chars: Vec<char> = password.chars().collect();
@@ -166,11 +177,12 @@ pub fn most_guessable_match_sequence(
     }
 
     // every match, its guesses estimated once.
-    let mut estimated: Vec<Match> = matches.to_vec();
+    let mut estimated: Vec<Match> = matches;
     let guesses_of: Vec<u64> = estimated
         .iter_mut()
-        .map(|m| estimate_guesses(m, password))
+        .map(|m| estimate_guesses_of(m, n))
         .collect();
+    let matches = &estimated;
     // partition matches into sublists according to ending index j.
     let mut matches_by_j: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (index, m) in matches.iter().enumerate() {
@@ -305,7 +317,8 @@ pub fn most_guessable_match_sequence(
     loop {
         let cell = optimal[k][l].expect("the sequence continues");
         let m = match cell.last {
-            Last::Match(index) => estimated[index].clone(),
+            // each match is in the sequence at most once: moved out, not cloned.
+            Last::Match(index) => std::mem::take(&mut estimated[index]),
             Last::BruteForce(i) => Match {
                 pattern: MatchPattern::BruteForce,
                 token: chars[i..=k].iter().collect(),
@@ -335,13 +348,21 @@ fn factorial(n: usize) -> usize {
     (1..=n).product()
 }
 
+#[cfg(test)]
 fn estimate_guesses(m: &mut Match, password: &str) -> u64 {
+    estimate_guesses_of(m, password.chars().count())
+}
+
+/// Patched (CRM Guard): `estimate_guesses` given the password's length in chars (was counted
+/// per match).
+fn estimate_guesses_of(m: &mut Match, password_chars: usize) -> u64 {
     if let Some(guesses) = m.guesses {
         // a match's guess estimate doesn't change. cache it.
         return guesses;
     }
-    let min_guesses = if m.token.chars().count() < password.chars().count() {
-        if m.token.chars().count() == 1 {
+    let token_chars = m.token.chars().count();
+    let min_guesses = if token_chars < password_chars {
+        if token_chars == 1 {
             MIN_SUBMATCH_GUESSES_SINGLE_CHAR
         } else {
             MIN_SUBMATCH_GUESSES_MULTI_CHAR

@@ -9,11 +9,7 @@ pub struct CharIndexableStr<'a> {
     indices: Vec<usize>,
 }
 
-impl CharIndexableStr<'_> {
-    pub(crate) fn char_count(&self) -> usize {
-        self.indices.len()
-    }
-}
+// Patched (CRM Guard): `char_count` removed (the date matcher no longer needs it).
 
 impl<'a> From<&'a str> for CharIndexableStr<'a> {
     fn from(s: &'a str) -> Self {

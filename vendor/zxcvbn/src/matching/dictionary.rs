@@ -194,8 +194,16 @@ pub(super) struct L33tMatch {}
 
 impl Matcher for L33tMatch {
     fn get_matches(&self, password: &str, user_inputs: &HashMap<String, usize>) -> Vec<Match> {
-        with_dictionaries(user_inputs, |dictionaries| l33t_matches(password, dictionaries))
+        with_dictionaries(user_inputs, |dictionaries| l33t_walk(password, dictionaries, false).1)
     }
+}
+
+/// Patched (CRM Guard): `DictionaryMatch`'s and `L33tMatch`'s matches, the same lists in the
+/// same orders, from one walk per start position: the dictionary's path (every l33t character
+/// as itself) is one of the paths the l33t walk explores, so it is followed there (even where no
+/// substitution table keeps it) instead of in a pass of its own.
+pub(super) fn dictionary_and_l33t_matches(password: &str, user_inputs: &HashMap<String, usize>) -> (Vec<Match>, Vec<Match>) {
+    with_dictionaries(user_inputs, |dictionaries| l33t_walk(password, dictionaries, true))
 }
 
 /// The characters of zxcvbn's l33t table, each with an index.
@@ -235,18 +243,21 @@ fn substitution_tables(table: &BTreeMap<char, Vec<char>>) -> Vec<[u8; 20]> {
     subs
 }
 
-/// The l33t matches: zxcvbn's, found in one walk per start position and dictionary.
-fn l33t_matches(password: &str, dictionaries: &[Dictionary]) -> Vec<Match> {
+/// The l33t matches (second), found in one walk per start position and dictionary, and with
+/// `plain` the dictionary matches too (first; else empty), found on the walk's path that keeps
+/// every l33t character as itself.
+fn l33t_walk(password: &str, dictionaries: &[Dictionary], plain: bool) -> (Vec<Match>, Vec<Match>) {
+    let plain_pass = |dictionaries| if plain { dictionary_matches(password, dictionaries) } else { Vec::new() };
     let table = relevant_l33t_subtable(password);
     if table.is_empty() {
         // zxcvbn: no substitution table, no match.
-        return Vec::new();
+        return (plain_pass(dictionaries), Vec::new());
     }
     let chars: Vec<char> = password.chars().collect();
     let lower: Vec<char> = password.to_lowercase().chars().collect();
     let subs = substitution_tables(&table);
     if lower.len() != chars.len() || chars.contains(&'Σ') || subs.len() > MAX_TABLES {
-        return l33t_matches_per_table(password, dictionaries);
+        return (plain_pass(dictionaries), l33t_matches_per_table(password, dictionaries));
     }
     // For each l33t character: each choice (0 = itself, or a letter) some table makes, with the
     // set of tables that make it.
@@ -271,6 +282,7 @@ fn l33t_matches(password: &str, dictionaries: &[Dictionary]) -> Vec<Match> {
         all[t / 64] |= 1 << (t % 64);
     }
     let mut walk = L33tWalk {
+        words: subs.len().div_ceil(64),
         l33t: lower.iter().map(|&c| l33t_index(c)).collect(),
         chars: &chars,
         lower: &lower,
@@ -278,17 +290,20 @@ fn l33t_matches(password: &str, dictionaries: &[Dictionary]) -> Vec<Match> {
         assigned: [UNASSIGNED; 20],
         word: Vec::new(),
         found: Vec::new(),
+        plain_found: Vec::new(),
     };
     for (position, dictionary) in dictionaries.iter().enumerate() {
         let start = dictionary.start();
         for i in 0..chars.len() {
-            walk.walk(dictionary, position, i, i, start.clone(), &all);
+            walk.walk(dictionary, position, i, i, start.clone(), &all, plain);
         }
     }
     // zxcvbn listed, for each table in order, each dictionary's matches: for a given (i, j), the
     // first table that finds a token orders it, then the dictionary.
     walk.found.sort_by_key(|f| (f.0, f.1, f.2, f.3));
-    walk.found.into_iter().map(|f| f.4).collect()
+    // The plain path is one path per start: its words come by dictionary, start, then end, as
+    // `dictionary_matches` lists them.
+    (walk.plain_found, walk.found.into_iter().map(|f| f.4).collect())
 }
 
 struct L33tWalk<'p> {
@@ -297,67 +312,93 @@ struct L33tWalk<'p> {
     /// The l33t index of each lowercased character, if it is one.
     l33t: Vec<Option<usize>>,
     choices: Vec<Vec<(u8, TableSet)>>,
+    /// How many words of a `TableSet` hold tables (64 per word).
+    words: usize,
     /// The choice made for each l33t character on the current path (UNASSIGNED: not met yet).
     assigned: [u8; 20],
     /// The (substituted) word walked so far.
     word: Vec<char>,
     /// (i, j, first table, dictionary position, match)
     found: Vec<(usize, usize, usize, usize, Match)>,
+    /// The dictionary matches (the path with every l33t character as itself).
+    plain_found: Vec<Match>,
 }
 
 impl L33tWalk<'_> {
-    /// Extends the path by the character at `k`, with every choice it allows.
+    /// Extends the path by the character at `k`, with every choice it allows. `plain`: every
+    /// l33t character on the path so far is itself, and the dictionary matches are wanted; such
+    /// a path is followed even when no table keeps it (`tables` empty).
     #[allow(clippy::too_many_arguments)]
-    fn walk<'f>(&mut self, dictionary: &'f Dictionary, position: usize, i: usize, k: usize, state: State<'f>, tables: &TableSet) {
+    fn walk<'f>(&mut self, dictionary: &'f Dictionary, position: usize, i: usize, k: usize, state: State<'f>, tables: &TableSet, plain: bool) {
         let c = self.lower[k];
         let Some(ci) = self.l33t[k] else {
-            return self.advance(dictionary, position, i, k, state, c, tables);
+            return self.advance(dictionary, position, i, k, state, c, tables, plain);
         };
         let assigned = self.assigned[ci];
         if assigned != UNASSIGNED {
+            // On a plain path every assigned character is itself (0).
             let ch = if assigned == 0 { c } else { char::from(assigned) };
-            return self.advance(dictionary, position, i, k, state, ch, tables);
+            return self.advance(dictionary, position, i, k, state, ch, tables, plain);
         }
+        let mut itself_followed = false;
         for n in 0..self.choices[ci].len() {
             let (v, ref set) = self.choices[ci][n];
             let mut narrowed = *tables;
             let mut any = 0;
-            for (x, y) in narrowed.iter_mut().zip(set) {
+            // Only the words that hold tables (the rest are zero in both).
+            for (x, y) in narrowed[..self.words].iter_mut().zip(&set[..self.words]) {
                 *x &= y;
                 any |= *x;
             }
-            if any == 0 {
+            let keep_plain = plain && v == 0;
+            if any == 0 && !keep_plain {
                 continue;
             }
+            itself_followed |= v == 0;
             self.assigned[ci] = v;
             let ch = if v == 0 { c } else { char::from(v) };
-            self.advance(dictionary, position, i, k, state.clone(), ch, &narrowed);
+            self.advance(dictionary, position, i, k, state.clone(), ch, &narrowed, keep_plain);
+        }
+        if plain && !itself_followed {
+            // No table keeps this character as itself: the plain path goes on alone.
+            self.assigned[ci] = 0;
+            self.advance(dictionary, position, i, k, state, c, &[0; MAX_TABLES / 64], true);
         }
         self.assigned[ci] = UNASSIGNED;
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn advance<'f>(&mut self, dictionary: &'f Dictionary, position: usize, i: usize, k: usize, state: State<'f>, ch: char, tables: &TableSet) {
+    fn advance<'f>(&mut self, dictionary: &'f Dictionary, position: usize, i: usize, k: usize, state: State<'f>, ch: char, tables: &TableSet, plain: bool) {
         let Some(state) = dictionary.step(state, ch) else {
             return;
         };
         self.word.push(ch);
         if let Some(rank) = dictionary.rank(&state) {
-            self.found_word(dictionary, position, i, k, rank, tables);
+            if plain {
+                // The word is the lowercased password's chars i..=k: a dictionary match (never
+                // a l33t one, which needs a substitution).
+                let word = self.lower[i..=k].iter().collect();
+                self.plain_found.push(dictionary_match(i, k, self.chars, word, rank, dictionary.name));
+            } else {
+                self.found_word(dictionary, position, i, k, rank, tables);
+            }
         }
         if k + 1 < self.chars.len() {
-            self.walk(dictionary, position, i, k + 1, state, tables);
+            self.walk(dictionary, position, i, k + 1, state, tables, plain);
         }
         self.word.pop();
     }
 
     fn found_word(&mut self, dictionary: &Dictionary, position: usize, i: usize, j: usize, rank: u64, tables: &TableSet) {
-        let token: String = self.chars[i..=j].iter().collect();
-        let word: String = self.word.iter().collect();
-        if token.to_lowercase() == word {
-            // Only return the matches that contain an actual substitution
+        // Only return the matches that contain an actual substitution. (zxcvbn compared
+        // `token.to_lowercase()` with the word; lowercasing is per character here, see
+        // `l33t_matches`, so that is the lowercased password's chars i..=j, compared before
+        // anything is allocated.)
+        if self.lower[i..=j] == self.word[..] {
             return;
         }
+        let token: String = self.chars[i..=j].iter().collect();
+        let word: String = self.word.iter().collect();
         let match_sub: BTreeMap<char, char> = (i..=j)
             .filter_map(|k| self.l33t[k])
             .filter(|&ci| self.assigned[ci] != 0)
@@ -526,7 +567,7 @@ pub fn l33t_matches_walk_and_per_table(password: &str, user_inputs: &[&str]) -> 
         .map(|(i, x)| (x.to_lowercase(), i + 1))
         .collect();
     with_dictionaries(&user_inputs, |dictionaries| {
-        let mut walk = l33t_matches(&password, dictionaries);
+        let mut walk = l33t_walk(&password, dictionaries, false).1;
         walk.sort_by_key(|m| (m.i, m.j));
         let mut per_table = l33t_matches_per_table(&password, dictionaries);
         per_table.sort_by_key(|m| (m.i, m.j));
@@ -542,4 +583,24 @@ pub fn l33t_matches_walk_and_per_table(password: &str, user_inputs: &[&str]) -> 
         }
         (walk, unique)
     })
+}
+
+/// Patched (CRM Guard), for crm-guard-score's equivalence tests only (not an API): the
+/// dictionary and l33t matches of `password` (its first 100 characters) from the combined walk
+/// (`dictionary_and_l33t_matches`), then the same from the separate passes (`dictionary_matches`,
+/// and the l33t walk alone), in the order each produced them. Equal means the combined walk
+/// changes nothing.
+#[doc(hidden)]
+pub fn dictionary_matches_combined_and_apart(password: &str, user_inputs: &[&str]) -> ((Vec<Match>, Vec<Match>), (Vec<Match>, Vec<Match>)) {
+    let password: String = password.chars().take(100).collect();
+    let user_inputs: HashMap<String, usize> = user_inputs
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.to_lowercase(), i + 1))
+        .collect();
+    let combined = dictionary_and_l33t_matches(&password, &user_inputs);
+    let apart = with_dictionaries(&user_inputs, |dictionaries| {
+        (dictionary_matches(&password, dictionaries), l33t_walk(&password, dictionaries, false).1)
+    });
+    (combined, apart)
 }

@@ -12,7 +12,7 @@ pub mod scan;
 use self::patterns::*;
 use dictionary::{DictionaryMatch, L33tMatch, ReverseDictionaryMatch};
 #[doc(hidden)]
-pub use dictionary::l33t_matches_walk_and_per_table;
+pub use dictionary::{dictionary_matches_combined_and_apart, l33t_matches_walk_and_per_table};
 #[cfg(test)]
 use dictionary::{enumerate_l33t_replacements, relevant_l33t_subtable, translate};
 use char_indexing::{CharIndexable, CharIndexableStr};
@@ -46,10 +46,15 @@ impl Match {
 
 #[allow(clippy::implicit_hasher)]
 pub(crate) fn omnimatch(password: &str, user_inputs: &HashMap<String, usize>) -> Vec<Match> {
-    let mut matches: Vec<Match> = MATCHERS
-        .iter()
-        .flat_map(|x| x.get_matches(password, user_inputs))
-        .collect();
+    // Patched (CRM Guard): the dictionary and l33t matches come from one walk
+    // (`dictionary::dictionary_and_l33t_matches`), listed where their matchers were.
+    let (dictionary, l33t) = dictionary::dictionary_and_l33t_matches(password, user_inputs);
+    let mut matches: Vec<Match> = dictionary;
+    matches.extend(MATCHERS[1].get_matches(password, user_inputs));
+    matches.extend(l33t);
+    for matcher in &MATCHERS[3..] {
+        matches.extend(matcher.get_matches(password, user_inputs));
+    }
     // Patched (CRM Guard): a stable sort, so matches with the same range keep the (fixed) order
     // in which the matchers produced them.
     matches.sort_by(|a, b| {
@@ -230,9 +235,10 @@ impl Matcher for RepeatMatch {
             let j = i + found.len - 1;
             let base_token: String = chars[i..i + found.base_len].iter().collect();
             // recursively match and score the base string
-            let base_analysis = super::scoring::most_guessable_match_sequence(
+            // Patched (CRM Guard): the base's matches are given up, not cloned.
+            let base_analysis = super::scoring::most_guessable_match_sequence_owned(
                 &base_token,
-                &omnimatch(&base_token, user_inputs),
+                omnimatch(&base_token, user_inputs),
                 false,
             );
             let base_matches = base_analysis.sequence;
@@ -392,9 +398,15 @@ impl Matcher for DateMatch {
         if password_len < 4 {
             return matches;
         }
+        // Patched (CRM Guard): a token holding a non-digit is never a date without separator, nor
+        // is any longer token holding it: those starts and ends are skipped, not sliced and scanned.
+        let is_digit: Vec<bool> = password.chars().map(|c| c.is_ascii_digit()).collect();
         for i in 0..(password_len - 3) {
+            if !is_digit[i] {
+                continue;
+            }
             for j in (i + 3)..(i + 8) {
-                if j >= password_len {
+                if j >= password_len || !is_digit[j - 2] || !is_digit[j - 1] || !is_digit[j] {
                     break;
                 }
                 let token_str = char_indexable.char_index(i..j + 1);
@@ -402,13 +414,15 @@ impl Matcher for DateMatch {
                 if !scan::is_date_without_separator(token_str) {
                     continue;
                 }
-                let token = CharIndexableStr::from(token_str);
+                // Patched (CRM Guard): the token is ASCII digits, so its char indices are byte
+                // indices (was a `CharIndexableStr` per token and a `HashMap` of the splits);
+                // the third piece ran to `j + 1`, past the token's end, i.e. to its end.
                 let mut candidates = Vec::new();
-                for &(k, l) in &DATE_SPLITS[&token.char_count()] {
+                for &(k, l) in date_splits(token_str.len()) {
                     let ymd = map_ints_to_ymd(
-                        token.char_index(0..k).parse().unwrap(),
-                        token.char_index(k..l).parse().unwrap(),
-                        token.char_index(l..j + 1).parse().unwrap(),
+                        token_str[..k].parse().unwrap(),
+                        token_str[k..l].parse().unwrap(),
+                        token_str[l..].parse().unwrap(),
                     );
                     if let Some(ymd) = ymd {
                         candidates.push(ymd);
@@ -446,6 +460,10 @@ impl Matcher for DateMatch {
         // dates with separators are between length 6 '1/1/91' and 10 '11/11/1991'
         if password_len >= 6 {
             for i in 0..(password_len - 5) {
+                // Patched (CRM Guard): these tokens start with a digit.
+                if !is_digit[i] {
+                    continue;
+                }
                 for j in (i + 5)..(i + 10) {
                     if j >= password_len {
                         break;
@@ -601,30 +619,31 @@ fn two_to_four_digit_year(year: u16) -> u16 {
 
 const DATE_MIN_YEAR: u16 = 1000;
 const DATE_MAX_YEAR: u16 = 2050;
-lazy_static! {
-    static ref DATE_SPLITS: HashMap<usize, Vec<(usize, usize)>> = {
-        let mut table = HashMap::with_capacity(5);
+/// Patched (CRM Guard): zxcvbn's `DATE_SPLITS` (a lazily built `HashMap`), as a match: for a
+/// date token of `len` digits, where its second and third pieces start.
+fn date_splits(len: usize) -> &'static [(usize, usize)] {
+    match len {
         // for length-4 strings, eg 1191 or 9111, two ways to split:
         // 1 1 91 (2nd split starts at index 1, 3rd at index 2)
         // 91 1 1
-        table.insert(4, vec![(1, 2), (2, 3)]);
+        4 => &[(1, 2), (2, 3)],
         // 1 11 91
         // 11 1 91
-        table.insert(5, vec![(1, 3), (2, 3)]);
+        5 => &[(1, 3), (2, 3)],
         // 1 1 1991
         // 11 11 91
         // 1991 1 1
-        table.insert(6, vec![(1, 2), (2, 4), (4, 5)]);
+        6 => &[(1, 2), (2, 4), (4, 5)],
         // 1 11 1991
         // 11 1 1991
         // 1991 1 11
         // 1991 11 1
-        table.insert(7, vec![(1, 3), (2, 3), (4, 5), (4, 6)]);
+        7 => &[(1, 3), (2, 3), (4, 5), (4, 6)],
         // 11 11 1991
         // 1991 11 11
-        table.insert(8, vec![(2, 4), (4, 6)]);
-        table
-    };
+        8 => &[(2, 4), (4, 6)],
+        _ => unreachable!("a date without separator has 4 to 8 digits"),
+    }
 }
 
 #[cfg(test)]
