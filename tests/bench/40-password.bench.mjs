@@ -108,8 +108,12 @@ export default async function () {
     const ours = await b.evalSw(async (list) => {
       const firstCall = (await self.crmGuardPassword.benchScore([list[0]]))[0];
       const times = await self.crmGuardPassword.benchScore(list);
+      // Two more passes: a password's best of the three drops what the machine took from the
+      // worker in one pass (another process's time slice: 10–50 ms on a busy 2-core machine).
+      const again = [await self.crmGuardPassword.benchScore(list), await self.crmGuardPassword.benchScore(list)];
+      const best = times.map((t, i) => Math.min(t, ...again.map((a) => a[i])));
       const path = await self.crmGuardPassword.benchScorePath('https://acme.my.salesforce.com/signup', list.slice(0, 1000));
-      return { firstCall, times, path };
+      return { firstCall, times, best, path };
     }, corpus);
     const page = await peerPage(b);
     const peers = {};
@@ -125,6 +129,7 @@ export default async function () {
     }
     const base = dist(ours.times);
     rows.push(['CRM Guard (Rust zxcvbn → WASM, worker)', ...base.map(f2), f2(ours.firstCall), '1.00']);
+    rows.push(["  same, each password's best of 3 passes", ...dist(ours.best).map(f2), '', '']);
     rows.push(['  same, full pwScore path (settings + judge + serde; 1,000 pw)', ...dist(ours.path).map(f2), '', '']);
     for (const [name, r] of Object.entries(peers)) {
       const d = dist(r.times);
