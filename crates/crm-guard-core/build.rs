@@ -73,7 +73,7 @@ fn main() {
         );
         assert!((1..8).contains(&flags));
         records.extend_from_slice(&key);
-        records.push(flags as u8);
+        records.push(flags);
     }
     // Where the records of each first byte start, and the end: 257 offsets (u32, little-endian),
     // so a walk starts in its first byte's records instead of searching them all.
