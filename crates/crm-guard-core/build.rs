@@ -1,6 +1,6 @@
-//! Compiles the Public Suffix List (`data/public_suffix_list.dat`) into sorted records in OUT_DIR
-//! that `src/suffix.rs` includes as static bytes and searches in place: nothing is parsed, built or
-//! allocated at start-up.
+//! Compiles the Public Suffix List (`data/public_suffix_list.dat`) into a finite-state transducer
+//! in OUT_DIR that `src/suffix.rs` includes as static bytes and walks in place: nothing is parsed,
+//! built or allocated at start-up.
 //!
 //! Keys are the rules' labels reversed and joined by `.` (`uk.co` for `co.uk`); the value says
 //! what the key is (flags below). A wildcard rule `*.ck` sets `WILDCARD` on `ck`, an exception
@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Shared with `src/suffix.rs` (the same numbers).
-const RULE: u8 = 1;
-const EXCEPTION: u8 = 2;
-const WILDCARD: u8 = 4;
+const RULE: u64 = 1;
+const EXCEPTION: u64 = 2;
+const WILDCARD: u64 = 4;
 
 const LIST: &str = "data/public_suffix_list.dat";
 
@@ -21,7 +21,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed={LIST}");
     let text = std::fs::read_to_string(LIST).expect("public suffix list");
-    let mut keys: BTreeMap<Vec<u8>, u8> = BTreeMap::new();
+    let mut keys: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
     for line in text.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with("//") {
@@ -61,32 +61,7 @@ fn main() {
             assert!(keys.range(below.clone()..).next().is_none_or(|(k, _)| !k.starts_with(&below)));
         }
     }
-    // The records, in key order (BTreeMap: a key before the keys it is a prefix of): key bytes,
-    // then its flags as one byte below 0x08, which no key byte is (they are printable ASCII or
-    // UTF-8), so the flags byte both ends a record and sorts before every key byte.
-    let mut records = Vec::new();
-    for (key, flags) in keys {
-        assert!(
-            key.iter().all(|&b| b >= 0x20),
-            "{LIST}: control byte in `{}`",
-            String::from_utf8_lossy(&key)
-        );
-        assert!((1..8).contains(&flags));
-        records.extend_from_slice(&key);
-        records.push(flags);
-    }
-    // Where the records of each first byte start, and the end: 257 offsets (u32, little-endian),
-    // so a walk starts in its first byte's records instead of searching them all.
-    let mut index = Vec::with_capacity(257 * 4);
-    let mut at = 0;
-    for b in 0..=256usize {
-        while at < records.len() && usize::from(records[at]) < b {
-            at += records[at..].iter().position(|&x| x < 0x08).expect("flags byte") + 1;
-        }
-        index.extend_from_slice(&u32::try_from(at).expect("under 4 GB").to_le_bytes());
-    }
-    let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");
-    let out = Path::new(&out_dir);
-    std::fs::write(out.join("public_suffix_list.bin"), records).expect("write records");
-    std::fs::write(out.join("public_suffix_list.idx"), index).expect("write index");
+    let set = fst::Map::from_iter(keys).expect("sorted unique keys");
+    let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("public_suffix_list.fst");
+    std::fs::write(out, set.as_fst().as_bytes()).expect("write fst");
 }

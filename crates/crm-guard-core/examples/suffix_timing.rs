@@ -1,5 +1,5 @@
-//! Times 1,000,000 registrable-domain lookups natively: `crm_guard_core::suffix` (the list as
-//! sorted records, see `src/suffix.rs`) against the `psl` crate it replaced, on the same hosts.
+//! Times 1,000,000 registrable-domain lookups natively: `crm_guard_core::suffix` (the list as a
+//! transducer, see `src/suffix.rs`) against the `psl` crate it replaced, on the same hosts.
 //!
 //! ```text
 //! cargo run --release -p crm-guard-core --example suffix_timing

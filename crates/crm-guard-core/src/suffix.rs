@@ -2,16 +2,11 @@
 //!
 //! This replaced the `psl` crate, whose list is compiled into ~919 KB of generated match code
 //! (about 45% of the engine module's code). Here the list (`data/public_suffix_list.dat`, the
-//! rules of psl 2.1.247) is static bytes built by `build.rs` and searched in place: no start-up
-//! cost, nothing allocated. The engine's release module (`crm_guard_wasm.wasm` before wasm-opt)
-//! went from 3,344,186 to 2,512,763 bytes, 912,319 to 712,844 gzipped, with the list as a
-//! finite-state transducer (`fst`, 72 KB, 54 KB deflated). It is now the keys themselves, sorted,
-//! each followed by a flags byte (166 KB, 47 KB deflated: the zip is what ships, and a
-//! transducer hardly deflates), walked by narrowing the range of records that share the bytes
-//! walked so far (two binary searches per byte; an index of 257 offsets gives the first byte's
-//! records). A lookup takes ~1.5 µs natively against the transducer's ~0.3 µs and psl's ~40 ns
-//! (`examples/suffix_timing.rs`, same run), once per navigation or pattern: nothing to notice.
-//! The engine module in the zip: 450,253 → 439,384 bytes (the `fst` crate's code went too).
+//! rules of psl 2.1.247) is a finite-state transducer of 72 KB built by `build.rs` and walked in
+//! place from static bytes: no start-up cost, nothing allocated. The engine's release module
+//! (`crm_guard_wasm.wasm` before wasm-opt) went from 3,344,186 to 2,512,763 bytes, 912,319 to
+//! 712,844 gzipped. A lookup takes ~250 ns natively against psl's ~40 ns
+//! (`examples/suffix_timing.rs`), once per navigation or pattern: nothing to notice.
 //!
 //! The answers are psl 2.1.247's own, quirks included (the tests compare every rule and 100,000
 //! random hosts with it):
@@ -25,18 +20,15 @@
 //! - an exception `!www.ck` makes the suffix its parent (`ck`);
 //! - a trailing dot is kept on the answer's side of the computation and trimmed from the answer.
 
+use fst::raw::{Fst, Node, Output};
+
 /// Flags of a key (the same numbers as build.rs): the key is a rule, an exception rule (`!`), or
 /// the parent of a wildcard rule (`*.` + key). Keys are labels reversed: `uk.co` for `co.uk`.
-const RULE: u8 = 1;
-const EXCEPTION: u8 = 2;
-const WILDCARD: u8 = 4;
+const RULE: u64 = 1;
+const EXCEPTION: u64 = 2;
+const WILDCARD: u64 = 4;
 
-/// The keys in order, each followed by its flags (build.rs). A byte below `END` is a key's
-/// flags and so the end of its record; key bytes are all above.
-static LIST: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/public_suffix_list.bin"));
-const END: u8 = 0x08;
-/// Where the records whose key starts with byte `b` start: entry `b` (u32, little-endian) of 257.
-static INDEX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/public_suffix_list.idx"));
+static LIST: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/public_suffix_list.fst"));
 
 /// The registrable domain of `host` (a public suffix and one label more), or `None` when the
 /// host is itself a public suffix or has no label before one. A trailing dot is accepted and not
@@ -60,18 +52,19 @@ pub fn registrable_domain(host: &str) -> Option<&str> {
 
 /// The length in bytes of the public suffix made of the last of `labels` (given right to left).
 fn suffix_len<'a>(mut labels: impl Iterator<Item = &'a [u8]>) -> usize {
+    let fst = Fst::new(LIST).expect("transducer built by build.rs");
     let Some(tld) = labels.next() else { return 0 };
     // The suffix so far (the last rule walked; any top-level label is one) and the labels walked.
     let (mut len, mut walked) = (tld.len(), tld.len());
-    let Some((&first, rest)) = tld.split_first() else { return len };
-    let Some(mut keys) = Keys::first(first).and_then(|k| k.child(rest)) else {
+    let Some((mut node, mut out)) = child(&fst, fst.root(), Output::zero(), tld) else {
         return len;
     };
     for label in labels {
-        let flags = keys.flags();
-        match keys.walk(b".").and_then(|k| k.child(label)) {
-            Some(below) => {
-                let below_flags = below.flags();
+        let flags = flags_of(node, out);
+        let below = walk(&fst, node, out, b".").and_then(|(n, o)| child(&fst, n, o, label));
+        match below {
+            Some((n, o)) => {
+                let below_flags = flags_of(n, o);
                 if below_flags & EXCEPTION != 0 {
                     return walked;
                 }
@@ -79,7 +72,7 @@ fn suffix_len<'a>(mut labels: impl Iterator<Item = &'a [u8]>) -> usize {
                 if below_flags & RULE != 0 {
                     len = walked;
                 }
-                keys = below;
+                (node, out) = (n, o);
             }
             None if flags & WILDCARD != 0 => return walked + 1 + label.len(),
             None => return len,
@@ -88,87 +81,31 @@ fn suffix_len<'a>(mut labels: impl Iterator<Item = &'a [u8]>) -> usize {
     len
 }
 
-/// The records `LIST[lo..hi]` (never empty), whose keys all start with the same `depth` bytes:
-/// where a walk down the keys is.
-#[derive(Clone, Copy)]
-struct Keys {
-    lo: usize,
-    hi: usize,
-    depth: usize,
+/// The node of `label` below `node`, if some key has it as a whole label.
+fn child<'f>(fst: &'f Fst<&[u8]>, node: Node<'f>, out: Output, label: &[u8]) -> Option<(Node<'f>, Output)> {
+    walk(fst, node, out, label).filter(|(n, _)| n.is_final() || n.find_input(b'.').is_some())
 }
 
-impl Keys {
-    /// The keys that start with byte `b`, if any does.
-    fn first(b: u8) -> Option<Keys> {
-        let at = |i: usize| {
-            let i = 4 * i;
-            u32::from_le_bytes([INDEX[i], INDEX[i + 1], INDEX[i + 2], INDEX[i + 3]]) as usize
-        };
-        let (lo, hi) = (at(usize::from(b)), at(usize::from(b) + 1));
-        (b >= END && lo < hi).then_some(Keys { lo, hi, depth: 1 })
+fn walk<'f>(
+    fst: &'f Fst<&[u8]>,
+    mut node: Node<'f>,
+    mut out: Output,
+    bytes: &[u8],
+) -> Option<(Node<'f>, Output)> {
+    for &b in bytes {
+        let t = node.transition(node.find_input(b)?);
+        out = out.cat(t.out);
+        node = fst.node(t.addr);
     }
-
-    /// The keys that continue with `bytes`, if any does.
-    fn walk(self, bytes: &[u8]) -> Option<Keys> {
-        let mut keys = self;
-        for &b in bytes {
-            if b < END {
-                return None;
-            }
-            let Keys { lo, hi, depth } = keys;
-            let first = lower_bound(lo, hi, depth, b);
-            if first == hi || LIST[first + depth] != b {
-                return None;
-            }
-            let end = match b.checked_add(1) {
-                Some(next) => lower_bound(first, hi, depth, next),
-                None => hi,
-            };
-            keys = Keys { lo: first, hi: end, depth: depth + 1 };
-        }
-        Some(keys)
-    }
-
-    /// The keys below `label` as a whole label: it ends a key or a `.` follows it.
-    fn child(self, label: &[u8]) -> Option<Keys> {
-        self.walk(label).filter(|k| k.flags() != 0 || k.walk(b".").is_some())
-    }
-
-    /// The flags of the key walked so far, 0 if it is not a key. (A key sorts first among those
-    /// it is a prefix of: its flags byte is below every key byte.)
-    fn flags(self) -> u8 {
-        let b = LIST[self.lo + self.depth];
-        if b < END {
-            b
-        } else {
-            0
-        }
-    }
+    Some((node, out))
 }
 
-/// The start of the record that holds byte `at` (`lo` is the start of that record or of one
-/// before it).
-fn record_start(lo: usize, mut at: usize) -> usize {
-    while at > lo && LIST[at - 1] >= END {
-        at -= 1;
+fn flags_of(node: Node<'_>, out: Output) -> u64 {
+    if node.is_final() {
+        out.cat(node.final_output()).value()
+    } else {
+        0
     }
-    at
-}
-
-/// The first record in `lo..hi` (record boundaries; their keys share `depth` bytes) whose byte
-/// `depth` is `b` or above, or `hi`. Records have different lengths: a probe backs up from the
-/// middle byte to the start of its record.
-fn lower_bound(mut lo: usize, mut hi: usize, depth: usize, b: u8) -> usize {
-    while lo < hi {
-        let start = record_start(lo, lo + (hi - lo) / 2);
-        if LIST[start + depth] < b {
-            // Past this record: after its flags byte.
-            lo = start + LIST[start..].iter().position(|&x| x < END).map_or(LIST.len(), |p| p + 1);
-        } else {
-            hi = start;
-        }
-    }
-    lo
 }
 
 #[cfg(test)]
