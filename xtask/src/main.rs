@@ -192,8 +192,9 @@ fn bench() -> Result<()> {
         let gz = build::gzip_len(&wasm)?;
         let kib = |n: usize| n as f64 / 1024.0;
         println!(
-            "| WASM `{}` (wasm-opt -Oz) | {} | {:.0} | {:.0} |",
+            "| WASM `{}` (wasm-opt {}) | {} | {:.0} | {:.0} |",
             m.krate,
+            build::WASM_OPT_FLAGS.join(" "),
             wasm.len(),
             kib(wasm.len()),
             kib(gz)
