@@ -209,7 +209,12 @@ impl<P: Ports + 'static> Engine<P> {
     /// value (`commit`), never for a keystroke (`Pending`). Only the 5-hex-digit prefix of its
     /// SHA-1 leaves the browser; the answer is matched here. A timeout, an error status or a body
     /// that is not a range is `Unchecked` (judged on strength alone).
-    async fn breach_of(self: &Rc<Self>, s: &crm_guard_core::policy::Settings, pw: &str, commit: bool) -> Breach {
+    async fn breach_of(
+        self: &Rc<Self>,
+        s: &crm_guard_core::policy::Settings,
+        pw: &str,
+        commit: bool,
+    ) -> Breach {
         let Some(base) = s.breach_check_url.as_deref() else { return Breach::Off };
         if pw.is_empty() {
             return Breach::Off;
@@ -227,7 +232,9 @@ impl<P: Ports + 'static> Engine<P> {
             .ranges_in_flight
             .borrow_mut()
             .entry(url.clone())
-            .or_insert_with(|| self.clone().fetch_range(url.clone(), s.breach_check_timeout_ms).boxed_local().shared())
+            .or_insert_with(|| {
+                self.clone().fetch_range(url.clone(), s.breach_check_timeout_ms).boxed_local().shared()
+            })
             .clone();
         match fetch.await {
             Ok(range) => Breach::of(&range, &key),
@@ -237,7 +244,11 @@ impl<P: Ports + 'static> Engine<P> {
 
     /// Fetches one range (the first waiter's request; see `ranges_in_flight`), caches it, and
     /// logs a failure once — the reason only: neither the prefix nor the URL with it.
-    async fn fetch_range(self: Rc<Self>, url: String, timeout_ms: u32) -> std::result::Result<breach::Range, Unchecked> {
+    async fn fetch_range(
+        self: Rc<Self>,
+        url: String,
+        timeout_ms: u32,
+    ) -> std::result::Result<breach::Range, Unchecked> {
         let (name, value) = breach::PADDING_HEADER;
         let request = HttpRequest {
             url: url.clone(),

@@ -100,10 +100,11 @@ fn events_that_miss_the_settings_at_once_share_one_read() {
     let b = Browser::new();
     *b.state.managed.borrow_mut() = json!({"disabledCrms": ["odoo"]});
     let gate = b.state.managed_gate.try_lock().unwrap();
-    let commits: Vec<_> = [(1, SF), (2, "https://acme.odoo.com/web"), (3, "https://app.hubspot.com/contacts/1")]
-        .into_iter()
-        .map(|(tab, url)| b.start(Event::NavigationCommitted { tab_id: tab, url: url.into() }))
-        .collect();
+    let commits: Vec<_> =
+        [(1, SF), (2, "https://acme.odoo.com/web"), (3, "https://app.hubspot.com/contacts/1")]
+            .into_iter()
+            .map(|(tab, url)| b.start(Event::NavigationCommitted { tab_id: tab, url: url.into() }))
+            .collect();
     assert!(commits.iter().all(|c| c.borrow().is_none()), "all wait for managed storage");
     drop(gate);
     b.settle();
