@@ -76,20 +76,14 @@ fn the_l33t_walk_finds_what_one_pass_per_substitution_table_finds() {
     );
     // Lowercasing that is not per character (the walk hands these to the reference path).
     inputs.extend(["İ5t@nbul", "P@\u{3a3}\u{3a3}W0RD", "\u{3a3}0\u{3a3}"].map(String::from));
-    let context = crm_guard_score::golden::INPUTS;
     let mut compared = 0;
     let mut with_l33t = 0;
-    for pw in &inputs {
-        for user_inputs in [&[][..], &context[..]] {
-            let (walk, per_table) = zxcvbn::matching::l33t_matches_walk_and_per_table(pw, user_inputs);
-            assert!(
-                walk == per_table,
-                "{pw:?} {user_inputs:?}:\n walk      {walk:?}\n per table {per_table:?}"
-            );
-            compared += 1;
-            with_l33t += usize::from(!walk.is_empty());
-        }
-    }
+    in_both_contexts(&inputs, |pw, user_inputs| {
+        let (walk, per_table) = zxcvbn::matching::l33t_matches_walk_and_per_table(pw, user_inputs);
+        assert!(walk == per_table, "{pw:?} {user_inputs:?}:\n walk      {walk:?}\n per table {per_table:?}");
+        compared += 1;
+        with_l33t += usize::from(!walk.is_empty());
+    });
     println!("{compared} l33t match lists identical ({with_l33t} non-empty)");
     assert!(with_l33t > 3_000, "the inputs exercise the l33t matcher ({with_l33t})");
 }
@@ -115,18 +109,12 @@ fn the_combined_walk_finds_what_the_dictionary_pass_and_the_l33t_walk_find() {
         .map(String::from),
     );
     inputs.extend(["İ5t@nbul", "P@\u{3a3}\u{3a3}W0RD", "\u{3a3}0\u{3a3}", "password", ""].map(String::from));
-    let context = crm_guard_score::golden::INPUTS;
     let mut words = 0;
-    for pw in &inputs {
-        for user_inputs in [&[][..], &context[..]] {
-            let (combined, apart) = zxcvbn::matching::dictionary_matches_combined_and_apart(pw, user_inputs);
-            assert!(
-                combined == apart,
-                "{pw:?} {user_inputs:?}:\n combined {combined:?}\n apart    {apart:?}"
-            );
-            words += combined.0.len();
-        }
-    }
+    in_both_contexts(&inputs, |pw, user_inputs| {
+        let (combined, apart) = zxcvbn::matching::dictionary_matches_combined_and_apart(pw, user_inputs);
+        assert!(combined == apart, "{pw:?} {user_inputs:?}:\n combined {combined:?}\n apart    {apart:?}");
+        words += combined.0.len();
+    });
     println!(
         "{} inputs: dictionary and l33t match lists identical ({words} dictionary matches)",
         inputs.len()
@@ -157,4 +145,14 @@ fn l33t_dense_inputs_cost_milliseconds_not_one_dictionary_pass_per_table() {
     }
     println!("5 l33t-dense inputs of 61–100 characters, plain zxcvbn: {:.1} ms", total * 1000.0);
     assert!(total < 0.5, "{:.0} ms for 5 l33t-dense inputs", total * 1000.0);
+}
+
+/// Runs `check` on each input without user inputs, then with the golden file's context.
+fn in_both_contexts(inputs: &[String], mut check: impl FnMut(&str, &[&str])) {
+    let context = crm_guard_score::golden::INPUTS;
+    for pw in inputs {
+        for user_inputs in [&[][..], &context[..]] {
+            check(pw, user_inputs);
+        }
+    }
 }
