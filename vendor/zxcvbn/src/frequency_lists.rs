@@ -1,17 +1,23 @@
-//! Patched (CRM Guard): zxcvbn's frequency lists, as finite-state transducers (word → rank,
-//! 1 = most frequent) that `build.rs` builds at compile time from `data/*.txt` (one word per line,
-//! in rank order). They are static bytes walked in place (`fst::raw::Fst` is zero-copy): nothing is
-//! parsed, built or allocated when the scorer starts. They replace the comma-joined strings that
-//! were split into `HashMap`s on first use (~100 ms and ~3 MB in WASM). See PATCHES.md.
+//! Patched (CRM Guard): zxcvbn's frequency lists (word → rank, 1 = most frequent) as sorted,
+//! front-coded words and bit-packed ranks that `build.rs` writes at compile time from
+//! `data/*.txt` (one word per line, in rank order; the layout is described there). They are
+//! static bytes searched in place: nothing is parsed, built, decompressed or allocated when the
+//! scorer starts. They replace the comma-joined strings that were split into `HashMap`s on first
+//! use (~100 ms and ~3 MB in WASM), then the `fst` transducers (627 KB deflated against ~400 KB
+//! for these: the lists are most of the scorer's module in the extension zip). See PATCHES.md.
+//!
+//! The matchers walk a list one byte at a time from each start position, as they walked the
+//! transducers: a `Cursor` is the range of words that start with the bytes walked so far
+//! (sorted, so they are contiguous), and `List::step` narrows it. A range spanning buckets is
+//! narrowed by a binary search over the bucket heads (whole words), then a scan of at most one
+//! bucket; once it fits in a bucket (after two or three bytes, usually), by the scan alone.
 
-use fst::raw::Fst;
-
-const PASSWORDS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/passwords.fst"));
-const ENGLISH_WIKI: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/english_wikipedia.fst"));
-const FEMALE_NAMES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/female_names.fst"));
-const SURNAMES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/surnames.fst"));
-const US_TV_AND_FILM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/us_tv_and_film.fst"));
-const MALE_NAMES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/male_names.fst"));
+const PASSWORDS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/passwords.dict"));
+const ENGLISH_WIKI: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/english_wikipedia.dict"));
+const FEMALE_NAMES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/female_names.dict"));
+const SURNAMES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/surnames.dict"));
+const US_TV_AND_FILM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/us_tv_and_film.dict"));
+const MALE_NAMES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/male_names.dict"));
 
 #[derive(Copy, Clone, Debug, Eq, PartialEq, Hash, Default)]
 #[cfg_attr(feature = "ser", derive(serde::Deserialize, serde::Serialize))]
@@ -38,10 +44,9 @@ pub(crate) const DICTIONARY_ORDER: [DictionaryType; 6] = [
     DictionaryType::UsTvAndFilm,
 ];
 
-/// Patched (CRM Guard): the transducer of a built-in dictionary (word → rank). `Fst::new` only
-/// reads the header and footer of the static bytes (O(1), no copy).
-pub(crate) fn dictionary(dictionary: DictionaryType) -> Fst<&'static [u8]> {
-    let bytes = match dictionary {
+/// Patched (CRM Guard): a built-in dictionary's list.
+pub(crate) fn dictionary(dictionary: DictionaryType) -> List {
+    List::new(match dictionary {
         DictionaryType::Passwords => PASSWORDS,
         DictionaryType::English => ENGLISH_WIKI,
         DictionaryType::FemaleNames => FEMALE_NAMES,
@@ -49,6 +54,156 @@ pub(crate) fn dictionary(dictionary: DictionaryType) -> Fst<&'static [u8]> {
         DictionaryType::Surnames => SURNAMES,
         DictionaryType::UsTvAndFilm => US_TV_AND_FILM,
         DictionaryType::UserInputs => unreachable!("user inputs are not a built-in dictionary"),
-    };
-    Fst::new(bytes).expect("transducer built by build.rs")
+    })
+}
+
+/// Patched (CRM Guard): the sections of a list's bytes (see `build.rs`).
+pub(crate) struct List {
+    /// 129 (ordinal, offset) pairs: the first word whose first byte is ≥ b.
+    first: &'static [u8],
+    /// The offset of each bucket's first word in `words`.
+    buckets: &'static [u8],
+    /// Per word: `0x80 | shared prefix length`, then the rest of its bytes (< 0x80); then a
+    /// `0x80`, and the ranks (the scan reads 8 bytes at a time, past the end of the words).
+    words: &'static [u8],
+    /// `width`-bit ranks in the words' order.
+    ranks: &'static [u8],
+    len: u32,
+    width: u32,
+    shift: u32,
+}
+
+/// Where a walk is in a list: the words `lo..hi` (ordinals) are those that start with the
+/// `depth` bytes walked so far, and word `lo`'s entry starts at `at` in the words section.
+/// Word `lo` is the first of them, so it is the walked bytes themselves when they are a word.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cursor {
+    depth: u32,
+    lo: u32,
+    hi: u32,
+    at: u32,
+}
+
+fn u32_at(bytes: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]])
+}
+
+impl List {
+    fn new(bytes: &'static [u8]) -> List {
+        let header = |i: usize| u32_at(bytes, 4 * i);
+        let (len, width, shift, buckets, words) = (header(0), header(1), header(2), header(3), header(4));
+        let (first, rest) = bytes[20..].split_at(129 * 8);
+        let (buckets, rest) = rest.split_at(4 * buckets as usize);
+        let ranks = &rest[words as usize..];
+        List { first, buckets, words: rest, ranks, len, width, shift }
+    }
+
+    pub(crate) fn root(&self) -> Cursor {
+        Cursor { depth: 0, lo: 0, hi: self.len, at: 0 }
+    }
+
+    /// Follows byte `b` from `cursor`; `None` when no word continues with it.
+    pub(crate) fn step(&self, cursor: Cursor, b: u8) -> Option<Cursor> {
+        if !(0x21..0x7f).contains(&b) {
+            // Every word is printable ASCII.
+            return None;
+        }
+        let (lo, at, hi) = if cursor.depth == 0 {
+            let first = |b: u8| (u32_at(self.first, 8 * b as usize), u32_at(self.first, 8 * b as usize + 4));
+            let (lo, at) = first(b);
+            (lo, at, first(b + 1).0)
+        } else {
+            let depth = cursor.depth as usize;
+            let (lo, at) = self.seek(depth, cursor.lo, cursor.at as usize, cursor.hi, b);
+            (lo, at as u32, self.seek(depth, lo, at, cursor.hi, b + 1).0)
+        };
+        (lo < hi).then_some(Cursor { depth: cursor.depth + 1, lo, hi, at })
+    }
+
+    /// The rank of the word walked to `cursor`, if the walked bytes are one.
+    pub(crate) fn rank(&self, cursor: &Cursor) -> Option<u64> {
+        if cursor.depth == 0 || self.byte(cursor.at as usize, cursor.depth as usize) != 0 {
+            return None;
+        }
+        let bit = cursor.lo as usize * self.width as usize;
+        let mut eight = [0; 8];
+        eight.copy_from_slice(&self.ranks[bit / 8..bit / 8 + 8]);
+        Some((u64::from_le_bytes(eight) >> (bit % 8)) & ((1 << self.width) - 1))
+    }
+
+    /// Byte `d` of the word whose entry starts at `at` (0 if the word is `d` bytes long), for a
+    /// word that shares at most `d` bytes with the previous one (its byte `d` is in its entry).
+    fn byte(&self, at: usize, d: usize) -> u8 {
+        let shared = (self.words[at] & 0x7f) as usize;
+        match self.words[at + 1 + d - shared] {
+            b if b < 0x80 => b,
+            _ => 0,
+        }
+    }
+
+    /// Where the entry after the one at `at` starts: at the next marker (bit 7 set), found 8
+    /// bytes at a time (a word's rest is rarely longer; the scan is most of a search's time).
+    fn next(&self, at: usize) -> usize {
+        let mut p = at + 1;
+        loop {
+            let mut eight = [0; 8];
+            eight.copy_from_slice(&self.words[p..p + 8]);
+            let markers = u64::from_le_bytes(eight) & 0x8080_8080_8080_8080;
+            if markers != 0 {
+                return p + markers.trailing_zeros() as usize / 8;
+            }
+            p += 8;
+        }
+    }
+
+    /// The first word in `k..hi`, with its entry's offset, whose byte `d` is ≥ `t`, given that
+    /// the words `k..hi` share their first `d` bytes, sorted by byte `d`, and word `k`'s entry
+    /// starts at `at` with at most `d` bytes shared with the previous word.
+    fn seek(&self, d: usize, mut k: u32, mut at: usize, hi: u32, t: u8) -> (u32, usize) {
+        if k >= hi {
+            return (hi, at);
+        }
+        let head = |bucket: u32| u32_at(self.buckets, 4 * bucket as usize) as usize;
+        // The bucket heads in k+1..hi hold the same first d bytes: skip to the bucket where the
+        // answer is by a search over them (the first head whose byte d is ≥ t), galloping from
+        // k's bucket first, as the answer is usually near (the range narrows as the walk goes).
+        let (first, last) = ((k >> self.shift) + 1, (hi - 1) >> self.shift);
+        if first <= last {
+            let (mut a, mut z, mut gallop) = (first, last + 1, 1);
+            while a + gallop <= z {
+                let m = a + gallop - 1;
+                if self.byte(head(m), d) >= t {
+                    z = m;
+                    break;
+                }
+                a = m + 1;
+                gallop *= 2;
+            }
+            while a < z {
+                let m = a + (z - a) / 2;
+                if self.byte(head(m), d) < t {
+                    a = m + 1;
+                } else {
+                    z = m;
+                }
+            }
+            if a > first {
+                k = (a - 1) << self.shift;
+                at = head(a - 1);
+            }
+        }
+        // Then a scan of at most one bucket, tracking byte d from entry to entry.
+        let mut b = self.byte(at, d);
+        while b < t {
+            at = self.next(at);
+            k += 1;
+            if k == hi {
+                break;
+            }
+            if (self.words[at] & 0x7f) as usize <= d {
+                b = self.byte(at, d);
+            }
+        }
+        (k, at)
+    }
 }

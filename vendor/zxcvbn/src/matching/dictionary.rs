@@ -1,5 +1,5 @@
 //! Patched (CRM Guard): the dictionary, reverse-dictionary and l33t matchers over the frequency
-//! lists built at compile time (`frequency_lists.rs`, finite-state transducers word → rank).
+//! lists built at compile time (`frequency_lists.rs`, sorted front-coded words and their ranks).
 //!
 //! zxcvbn 3.1.1 looked every substring of the password up in every dictionary (n(n+1)/2 hashed
 //! lookups per dictionary) and ran that whole dictionary pass once per l33t substitution table
@@ -21,21 +21,20 @@
 
 use super::patterns::{DictionaryPattern, MatchPattern};
 use super::{Match, Matcher, L33T_TABLE};
-use crate::frequency_lists::{self, DictionaryType, DICTIONARY_ORDER};
-use fst::raw::{Fst, Node, Output};
+use crate::frequency_lists::{self, Cursor, DictionaryType, List, DICTIONARY_ORDER};
 use itertools::Itertools;
 use std::collections::{BTreeMap, HashMap};
 
 /// A dictionary the matchers walk: its name and its words (word → rank).
-struct Dictionary<'a> {
+struct Dictionary {
     name: DictionaryType,
-    words: Words<'a>,
+    words: Words,
 }
 
-enum Words<'a> {
-    /// A built-in frequency list: its compile-time transducer.
-    Fst(Fst<&'a [u8]>),
-    /// The user inputs: a small trie built per call (building a transducer allocates more).
+enum Words {
+    /// A built-in frequency list: its compile-time bytes.
+    List(List),
+    /// The user inputs: a small trie built per call.
     Trie(Vec<TrieNode>),
 }
 
@@ -47,31 +46,24 @@ struct TrieNode {
 
 /// Where a walk is in a dictionary.
 #[derive(Clone)]
-enum State<'f> {
-    Fst(Node<'f>, Output),
+enum State {
+    List(Cursor),
     Trie(usize),
 }
 
-impl Dictionary<'_> {
-    fn start(&self) -> State<'_> {
+impl Dictionary {
+    fn start(&self) -> State {
         match &self.words {
-            Words::Fst(fst) => State::Fst(fst.root(), Output::zero()),
+            Words::List(list) => State::List(list.root()),
             Words::Trie(_) => State::Trie(0),
         }
     }
 
     /// Follows `c` from `state`; `None` when no word continues with it.
-    fn step<'f>(&'f self, state: State<'f>, c: char) -> Option<State<'f>> {
+    fn step(&self, state: State, c: char) -> Option<State> {
         match (&self.words, state) {
-            (Words::Fst(fst), State::Fst(mut node, mut out)) => {
-                let mut buf = [0u8; 4];
-                for &b in c.encode_utf8(&mut buf).as_bytes() {
-                    let t = node.transition(node.find_input(b)?);
-                    out = out.cat(t.out);
-                    node = fst.node(t.addr);
-                }
-                Some(State::Fst(node, out))
-            }
+            // Every word of the lists is ASCII.
+            (Words::List(list), State::List(cursor)) => list.step(cursor, u8::try_from(c).ok()?).map(State::List),
             (Words::Trie(nodes), State::Trie(n)) => {
                 nodes[n].next.iter().find(|(x, _)| *x == c).map(|&(_, m)| State::Trie(m))
             }
@@ -82,7 +74,7 @@ impl Dictionary<'_> {
     /// The rank of the word walked to `state`, if it is one.
     fn rank(&self, state: &State) -> Option<u64> {
         match (&self.words, state) {
-            (_, State::Fst(node, out)) => node.is_final().then(|| out.cat(node.final_output()).value()),
+            (Words::List(list), State::List(cursor)) => list.rank(cursor),
             (Words::Trie(nodes), State::Trie(n)) => nodes[*n].rank,
             _ => unreachable!("a state of another dictionary"),
         }
@@ -110,7 +102,7 @@ fn with_dictionaries<R>(user_inputs: &HashMap<String, usize>, f: impl FnOnce(&[D
     }
     let mut dictionaries: Vec<Dictionary> = DICTIONARY_ORDER
         .iter()
-        .map(|&name| Dictionary { name, words: Words::Fst(frequency_lists::dictionary(name)) })
+        .map(|&name| Dictionary { name, words: Words::List(frequency_lists::dictionary(name)) })
         .collect();
     dictionaries.push(Dictionary { name: DictionaryType::UserInputs, words: Words::Trie(trie) });
     f(&dictionaries)
@@ -329,7 +321,7 @@ impl L33tWalk<'_> {
     /// l33t character on the path so far is itself, and the dictionary matches are wanted; such
     /// a path is followed even when no table keeps it (`tables` empty).
     #[allow(clippy::too_many_arguments)]
-    fn walk<'f>(&mut self, dictionary: &'f Dictionary, position: usize, i: usize, k: usize, state: State<'f>, tables: &TableSet, plain: bool) {
+    fn walk(&mut self, dictionary: &Dictionary, position: usize, i: usize, k: usize, state: State, tables: &TableSet, plain: bool) {
         let c = self.lower[k];
         let Some(ci) = self.l33t[k] else {
             return self.advance(dictionary, position, i, k, state, c, tables, plain);
@@ -368,7 +360,7 @@ impl L33tWalk<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn advance<'f>(&mut self, dictionary: &'f Dictionary, position: usize, i: usize, k: usize, state: State<'f>, ch: char, tables: &TableSet, plain: bool) {
+    fn advance(&mut self, dictionary: &Dictionary, position: usize, i: usize, k: usize, state: State, ch: char, tables: &TableSet, plain: bool) {
         let Some(state) = dictionary.step(state, ch) else {
             return;
         };
