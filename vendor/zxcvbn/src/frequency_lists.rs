@@ -207,3 +207,19 @@ impl List {
         (k, at)
     }
 }
+
+/// Patched (CRM Guard), for crm-guard-score's tests only (not an API): walks `bytes` in the
+/// built-in list read from `data/<file>.txt`, as the matchers do: after each byte, the rank of
+/// the bytes so far if they are a word; `None` where no word continues.
+#[doc(hidden)]
+pub fn walk_frequency_list(file: &str, bytes: &[u8]) -> Option<Vec<Option<u64>>> {
+    let files = ["passwords", "english_wikipedia", "female_names", "male_names", "surnames", "us_tv_and_film"];
+    let list = dictionary(DICTIONARY_ORDER[files.iter().position(|&f| f == file).expect("a list")]);
+    let mut cursor = list.root();
+    let mut ranks = Vec::with_capacity(bytes.len());
+    for &b in bytes {
+        cursor = list.step(cursor, b)?;
+        ranks.push(list.rank(&cursor));
+    }
+    Some(ranks)
+}
