@@ -84,6 +84,7 @@ pub(crate) struct Cursor {
     at: u32,
 }
 
+#[inline(always)]
 fn u32_at(bytes: &[u8], i: usize) -> u32 {
     u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]])
 }
@@ -133,6 +134,7 @@ impl List {
 
     /// Byte `d` of the word whose entry starts at `at` (0 if the word is `d` bytes long), for a
     /// word that shares at most `d` bytes with the previous one (its byte `d` is in its entry).
+    #[inline(always)]
     fn byte(&self, at: usize, d: usize) -> u8 {
         let shared = (self.words[at] & 0x7f) as usize;
         match self.words[at + 1 + d - shared] {
@@ -143,6 +145,7 @@ impl List {
 
     /// Where the entry after the one at `at` starts: at the next marker (bit 7 set), found 8
     /// bytes at a time (a word's rest is rarely longer; the scan is most of a search's time).
+    #[inline(always)]
     fn next(&self, at: usize) -> usize {
         let mut p = at + 1;
         loop {

@@ -1,6 +1,6 @@
 mod char_indexing;
 // Patched (CRM Guard): the dictionary, reverse-dictionary and l33t matchers, over compile-time
-// transducers walked once per start position (see dictionary.rs).
+// frequency lists walked once per start position (see dictionary.rs).
 mod dictionary;
 /// Defines potential patterns used to match against a password
 pub mod patterns;
