@@ -4,20 +4,26 @@
 //! built, decompressed or allocated when the scorer starts. See PATCHES.md.
 //!
 //! Why this encoding: the lists are most of the scorer's WASM module, and the extension zip
-//! deflates it. Sorted words share long prefixes with their neighbours, so front coding (each word
-//! stored as the length it shares with the previous word and the rest) plus deflate stores them in
-//! ~220 KB; the ranks, a permutation of 1..=n that no order of the words makes compressible, are
-//! bit-packed at the fewest bits that hold n (~173 KB). The `fst` transducers this replaced
-//! deflated to 627 KB (a transducer's bytes are already dense and hardly deflate). Each bucket of
-//! `BUCKET` words starts with a whole word, so a search can binary-search the bucket heads and
-//! decode at most one bucket (docs/size.md has the sizes and speeds of the variants measured).
+//! deflates it. The `fst` transducers this replaced deflated to 627 KB (a transducer's bytes are
+//! already dense). Sorted words share long prefixes with their neighbours, so front coding (each
+//! word stored as the length it shares with the previous word and the rest) plus deflate stores
+//! them in ~210 KB; the ranks, a permutation of 1..=n that no order of the words makes
+//! compressible, are bit-packed at the fewest bits that hold n (~173 KB, within a bit a word of
+//! their entropy). Each bucket of 64 words starts with a whole word, so a search narrows a range
+//! by a search over the bucket heads and a scan of at most one bucket; larger buckets deflate
+//! better (fewer whole words) and scan longer (docs/size.md: 8 to 64 measured, sizes and speeds).
 //!
 //! Layout of `<list>.dict` (integers little-endian u32):
 //!
 //! - header: word count n, rank width w (bits), log2 of the bucket size, bucket count, byte length
-//!   of the words section;
-//! - first-byte index: 129 pairs (ordinal, byte offset in the words section) of the first word
-//!   whose first byte is ≥ b, for b = 0..=128 (the words are ASCII; entry 128 is the end);
+//!   of the words section, pair count p;
+//! - first-byte index: 129 triples (ordinal, byte offset in the words section, pair) of the first
+//!   word, and of the first two-byte prefix (below), whose first byte is ≥ b, for b = 0..=128 (the
+//!   words are ASCII; entry 128 is the end);
+//! - two-byte prefixes: p second bytes, then p pairs (ordinal, byte offset) of the first word of
+//!   each distinct two-byte prefix, in order. Most of a walk's steps are its second (a range of
+//!   ~1/26 of the list to narrow: two thirds of the search's work without this table, which
+//!   answers it with a scan of a few bytes, for ~11 KB deflated);
 //! - bucket index: the byte offset of each bucket's first word in the words section;
 //! - words, in byte order: per word a marker byte `0x80 | shared` (shared: the length of the
 //!   prefix it shares with the previous word; 0 for the first word of a bucket), then its
@@ -38,8 +44,8 @@ const LISTS: [&str; 6] = [
     "us_tv_and_film",
 ];
 
-/// log2 of the words per bucket (see docs/size.md for the sizes and speeds of 8, 16 and 32).
-const BUCKET_SHIFT: u32 = 4;
+/// log2 of the words per bucket (docs/size.md: the sizes and speeds of 8 to 64).
+const BUCKET_SHIFT: u32 = 6;
 
 fn main() {
     let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");
@@ -69,6 +75,8 @@ fn encode(ranks: &BTreeMap<&[u8], u64>) -> Vec<u8> {
     let mut words = Vec::new();
     let mut buckets = Vec::new();
     let mut first = vec![None; 129];
+    let mut pairs: Vec<(u8, u32, u32)> = Vec::new();
+    let mut pair_first = vec![None; 129];
     let mut packed = vec![0u8; (n * width as usize).div_ceil(8) + 8];
     let mut previous: &[u8] = &[];
     for (k, (&word, &rank)) in ranks.iter().enumerate() {
@@ -79,8 +87,14 @@ fn encode(ranks: &BTreeMap<&[u8], u64>) -> Vec<u8> {
             previous.iter().zip(word).take_while(|(a, b)| a == b).count()
         };
         assert!(shared < 0x80, "shared prefix too long");
-        for b in 0..=word[0] as usize {
-            first[b].get_or_insert((k as u32, words.len() as u32));
+        for f in &mut first[..=word[0] as usize] {
+            f.get_or_insert((k as u32, words.len() as u32));
+        }
+        if word.len() > 1 && previous.get(..2) != word.get(..2) {
+            for f in &mut pair_first[..=word[0] as usize] {
+                f.get_or_insert(pairs.len() as u32);
+            }
+            pairs.push((word[1], k as u32, words.len() as u32));
         }
         words.push(0x80 | shared as u8);
         words.extend_from_slice(&word[shared..]);
@@ -94,9 +108,15 @@ fn encode(ranks: &BTreeMap<&[u8], u64>) -> Vec<u8> {
     let end = (n as u32, words.len() as u32);
     // A last marker ends the last word as the next word's would.
     words.push(0x80);
-    let header = [n as u32, width, BUCKET_SHIFT, buckets.len() as u32, words.len() as u32];
+    let header = [n as u32, width, BUCKET_SHIFT, buckets.len() as u32, words.len() as u32, pairs.len() as u32];
     let mut out: Vec<u8> = header.into_iter().flat_map(u32::to_le_bytes).collect();
-    for (ordinal, offset) in first.into_iter().map(|f| f.unwrap_or(end)) {
+    for ((ordinal, offset), pair) in first.into_iter().map(|f| f.unwrap_or(end)).zip(pair_first) {
+        out.extend(ordinal.to_le_bytes());
+        out.extend(offset.to_le_bytes());
+        out.extend(pair.unwrap_or(pairs.len() as u32).to_le_bytes());
+    }
+    out.extend(pairs.iter().map(|p| p.0));
+    for (_, ordinal, offset) in pairs {
         out.extend(ordinal.to_le_bytes());
         out.extend(offset.to_le_bytes());
     }

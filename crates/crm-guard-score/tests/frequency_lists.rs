@@ -8,7 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use zxcvbn::walk_frequency_list;
 
-const LISTS: [&str; 6] = ["passwords", "english_wikipedia", "female_names", "male_names", "surnames", "us_tv_and_film"];
+const LISTS: [&str; 6] =
+    ["passwords", "english_wikipedia", "female_names", "male_names", "surnames", "us_tv_and_film"];
 
 #[test]
 fn every_word_is_found_with_its_rank_and_nothing_else_is() {
@@ -19,9 +20,12 @@ fn every_word_is_found_with_its_rank_and_nothing_else_is() {
         let prefixes: HashSet<&str> = ranks.keys().flat_map(|w| (1..=w.len()).map(|n| &w[..n])).collect();
         for word in ranks.keys() {
             let walked = walk_frequency_list(file, word.as_bytes()).expect("a word is walked through");
-            let expected: Vec<Option<u64>> = (1..=word.len()).map(|n| ranks.get(&word[..n]).copied()).collect();
+            let expected: Vec<Option<u64>> =
+                (1..=word.len()).map(|n| ranks.get(&word[..n]).copied()).collect();
             assert_eq!(walked, expected, "{file}: {word}");
-            for b in [0u8, b'\t', b' ', b'!', b'0', b'9', b'A', b'a', b'e', b'z', b'~', 0x7f, 0x80, 0xe9, 0xff] {
+            for b in
+                [0u8, b'\t', b' ', b'!', b'0', b'9', b'A', b'a', b'e', b'z', b'~', 0x7f, 0x80, 0xe9, 0xff]
+            {
                 let mut longer = word.as_bytes().to_vec();
                 longer.push(b);
                 let last = walk_frequency_list(file, &longer).map(|r| r[word.len()]);

@@ -8,9 +8,11 @@
 //!
 //! The matchers walk a list one byte at a time from each start position, as they walked the
 //! transducers: a `Cursor` is the range of words that start with the bytes walked so far
-//! (sorted, so they are contiguous), and `List::step` narrows it. A range spanning buckets is
-//! narrowed by a binary search over the bucket heads (whole words), then a scan of at most one
-//! bucket; once it fits in a bucket (after two or three bytes, usually), by the scan alone.
+//! (sorted, so they are contiguous), and `List::step` narrows it. The first two bytes are looked
+//! up in small indexes (most steps of a walk are its first two: without the second index they
+//! were two thirds of the search's work); a longer prefix's range is narrowed by a galloping
+//! then binary search over the bucket heads in it (whole words), then a scan of at most one
+//! bucket, the step that costs what the smaller encoding saves (docs/size.md).
 
 const PASSWORDS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/passwords.dict"));
 const ENGLISH_WIKI: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/english_wikipedia.dict"));
@@ -59,8 +61,13 @@ pub(crate) fn dictionary(dictionary: DictionaryType) -> List {
 
 /// Patched (CRM Guard): the sections of a list's bytes (see `build.rs`).
 pub(crate) struct List {
-    /// 129 (ordinal, offset) pairs: the first word whose first byte is ≥ b.
+    /// 129 (ordinal, offset, pair) triples: the first word, and the first two-byte prefix, whose
+    /// first byte is ≥ b.
     first: &'static [u8],
+    /// The second byte of each distinct two-byte prefix, in order.
+    seconds: &'static [u8],
+    /// (ordinal, offset) of the first word of each two-byte prefix.
+    pairs: &'static [u8],
     /// The offset of each bucket's first word in `words`.
     buckets: &'static [u8],
     /// Per word: `0x80 | shared prefix length`, then the rest of its bytes (< 0x80); then a
@@ -93,10 +100,13 @@ impl List {
     fn new(bytes: &'static [u8]) -> List {
         let header = |i: usize| u32_at(bytes, 4 * i);
         let (len, width, shift, buckets, words) = (header(0), header(1), header(2), header(3), header(4));
-        let (first, rest) = bytes[20..].split_at(129 * 8);
+        let pairs = header(5) as usize;
+        let (first, rest) = bytes[24..].split_at(129 * 12);
+        let (seconds, rest) = rest.split_at(pairs);
+        let (pairs, rest) = rest.split_at(8 * pairs);
         let (buckets, rest) = rest.split_at(4 * buckets as usize);
         let ranks = &rest[words as usize..];
-        List { first, buckets, words: rest, ranks, len, width, shift }
+        List { first, seconds, pairs, buckets, words: rest, ranks, len, width, shift }
     }
 
     pub(crate) fn root(&self) -> Cursor {
@@ -109,14 +119,22 @@ impl List {
             // Every word is printable ASCII.
             return None;
         }
-        let (lo, at, hi) = if cursor.depth == 0 {
-            let first = |b: u8| (u32_at(self.first, 8 * b as usize), u32_at(self.first, 8 * b as usize + 4));
-            let (lo, at) = first(b);
-            (lo, at, first(b + 1).0)
-        } else {
-            let depth = cursor.depth as usize;
-            let (lo, at) = self.seek(depth, cursor.lo, cursor.at as usize, cursor.hi, b);
-            (lo, at as u32, self.seek(depth, lo, at, cursor.hi, b + 1).0)
+        let first = |b: u8, field: usize| u32_at(self.first, 12 * b as usize + 4 * field);
+        let (lo, at, hi) = match cursor.depth {
+            0 => (first(b, 0), first(b, 1), first(b + 1, 0)),
+            1 => {
+                // Word lo is the first with the first byte walked, so whole in its entry.
+                let b1 = self.words[cursor.at as usize + 1];
+                let (start, end) = (first(b1, 2) as usize, first(b1 + 1, 2) as usize);
+                let j = start + self.seconds[start..end].iter().position(|&x| x == b)?;
+                let pair = |j: usize, field: usize| u32_at(self.pairs, 8 * j + 4 * field);
+                (pair(j, 0), pair(j, 1), if j + 1 < end { pair(j + 1, 0) } else { cursor.hi })
+            }
+            depth => {
+                let depth = depth as usize;
+                let (lo, at) = self.seek(depth, cursor.lo, cursor.at as usize, cursor.hi, b);
+                (lo, at as u32, self.seek(depth, lo, at, cursor.hi, b + 1).0)
+            }
         };
         (lo < hi).then_some(Cursor { depth: cursor.depth + 1, lo, hi, at })
     }
