@@ -11,6 +11,7 @@
 //! send time and a fresh nonce, so a receiver can tell a replayed capture from a retry: a retry is
 //! the same batch with a new send time and nonce (`docs/policy.md`, "Replays").
 
+use crm_guard_core::json::from_value;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -90,7 +91,7 @@ impl<P: Ports + 'static> Engine<P> {
         let value = self.ports.get(Area::Local, key).await?;
         let loaded = match value {
             None => T::default(),
-            Some(v) => serde_json::from_value(v).unwrap_or_else(|e| {
+            Some(v) => from_value(v).unwrap_or_else(|e| {
                 self.ports.log_error(&format!("[crm-guard] {key} unreadable, starting a new one: {e}"));
                 T::default()
             }),
@@ -401,5 +402,5 @@ fn filter_from(filter: Value) -> Result<Filter> {
             }
         }
     }
-    serde_json::from_value(Value::Object(clean)).map_err(|e| EngineError::Malformed(format!("filter: {e}")))
+    from_value(Value::Object(clean)).map_err(|e| EngineError::Malformed(format!("filter: {e}")))
 }

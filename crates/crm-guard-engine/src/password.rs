@@ -4,6 +4,7 @@
 //! [`Crypto`](crate::ports::Crypto) port. Only `StoredFingerprint {crmId, tenant, bits, length}` and the
 //! install's salt are stored. Nothing here logs, stores or returns a password.
 
+use crm_guard_core::json::from_value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
@@ -110,7 +111,7 @@ impl<P: Ports + 'static> Engine<P> {
         let kinds: Vec<password::FieldKind> = fields
             .into_iter()
             .take(MAX_FIELDS)
-            .map(|v| serde_json::from_value::<FieldInfo>(v).unwrap_or_default())
+            .map(|v| from_value::<FieldInfo>(v).unwrap_or_default())
             .map(|f| password::classify(&f))
             .collect();
         let policy = self.password_policy().await?;

@@ -8,8 +8,9 @@
 //! and a `Content` deserializer per variant and field type — with the `Message`s nested in
 //! `Event`s, ~116 KB of code for these two types alone (docs/size.md). Here the input is a
 //! `serde_json::Value` (the form the rest of the engine reads and writes) and each field is one
-//! `serde_json::from_value` of its type, code shared with the storage reads.
+//! `crm_guard_core::json::from_value` of its type, code shared with the storage reads.
 
+use crm_guard_core::json::from_value;
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Error, Map, Value};
@@ -33,14 +34,14 @@ impl Fields {
     /// A field without a default: an error when absent.
     fn req<T: DeserializeOwned>(&mut self, key: &'static str) -> Result<T, Error> {
         match self.0.remove(key) {
-            Some(v) => serde_json::from_value(v),
+            Some(v) => from_value(v),
             None => Err(Error::missing_field(key)),
         }
     }
 
     /// A field with a default (`#[serde(default)]`): the default when absent.
     fn opt<T: DeserializeOwned + Default>(&mut self, key: &'static str) -> Result<T, Error> {
-        self.0.remove(key).map_or_else(|| Ok(T::default()), serde_json::from_value)
+        self.0.remove(key).map_or_else(|| Ok(T::default()), from_value)
     }
 
     /// A JSON value field: taken as it is.
@@ -92,7 +93,7 @@ impl Event {
             "connectivityChanged" => Event::ConnectivityChanged,
             "permissionsChanged" => Event::PermissionsChanged,
             // The report is the event's own fields (a newtype variant of a tagged enum).
-            "downloadCreated" => Event::DownloadCreated(serde_json::from_value(Value::Object(f.0))?),
+            "downloadCreated" => Event::DownloadCreated(from_value(Value::Object(f.0))?),
             "message" => Event::Message { message: f.value("message")?, sender: f.req("sender")? },
             other => return Err(Error::custom(format_args!("unknown event type `{other}`"))),
         })

@@ -17,14 +17,14 @@ impl Phase {
             return Err(Error::custom("invalid type: expected internally tagged enum Phase"));
         };
         let mut take = |key: &'static str| map.remove(key).ok_or_else(|| Error::missing_field(key));
-        let tag: String = serde_json::from_value(take("phase")?)?;
+        let tag: String = crate::json::from_value(take("phase")?)?;
         Ok(match tag.as_str() {
             "active" => Phase::Active,
             "warning" => Phase::Warning {
-                idle_since_ms: serde_json::from_value(take("idleSinceMs")?)?,
-                deadline_ms: serde_json::from_value(take("deadlineMs")?)?,
+                idle_since_ms: crate::json::from_value(take("idleSinceMs")?)?,
+                deadline_ms: crate::json::from_value(take("deadlineMs")?)?,
             },
-            "loggedOut" => Phase::LoggedOut { reason: serde_json::from_value(take("reason")?)? },
+            "loggedOut" => Phase::LoggedOut { reason: crate::json::from_value(take("reason")?)? },
             other => return Err(Error::custom(format_args!("unknown phase `{other}`"))),
         })
     }
