@@ -255,9 +255,11 @@ impl Http for Chrome {
         if Reflect::get(&navigator, &"onLine".into()).ok().and_then(|v| v.as_bool()) == Some(false) {
             return Err(HttpError::Offline);
         }
+        let mut headers = serde_json::Map::new(); // inserted: `collect` sorts first (docs/size.md)
+        req.headers.iter().for_each(|(k, v)| drop(headers.insert(k.clone(), v.clone().into())));
         let init = json!({
             "method": if req.body.is_some() { "POST" } else { "GET" },
-            "headers": req.headers.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect::<serde_json::Map<_, _>>(),
+            "headers": headers,
             "body": req.body,
             "credentials": if req.with_cookies { "include" } else { "omit" },
             "cache": "no-store",
