@@ -37,7 +37,7 @@ fn js(value: &impl serde::Serialize) -> PortResult<JsValue> {
 }
 
 fn parse<T: DeserializeOwned>(value: JsValue) -> PortResult<T> {
-    from_js(value).map_err(port_err)
+    read_json(from_js(value).map_err(port_err)?)
 }
 
 /// Waits for every promise to settle, or `ms`, whichever comes first. Never fails.
