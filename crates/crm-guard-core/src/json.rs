@@ -249,3 +249,101 @@ impl<'de> MapAccess<'de> for Obj {
         Some(self.iter.len())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::fmt::Debug;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::finding::{Finding, FindingKind, Level};
+    use crate::idle::{BrowserIdleState, IdleMachine, IdleSettings, LogoutReason, Phase};
+
+    /// Our reading and `serde_json`'s: the same value, or both an error.
+    fn same<T: DeserializeOwned + Debug>(v: Value) {
+        match (from_value::<T>(v.clone()), serde_json::from_value::<T>(v.clone())) {
+            (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{v}"),
+            (Err(_), Err(_)) => {}
+            (a, b) => panic!("{v}: ours {a:?}, serde_json {b:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_what_serde_json_reads_from_objects_and_scalars() {
+        let finding =
+            serde_json::to_value(Finding::new(FindingKind::InsecureScheme).with_detail("http:")).unwrap();
+        same::<Finding>(finding.clone());
+        let mut f = finding.clone();
+        f["level"] = json!("nope");
+        same::<Finding>(f);
+        let mut f = finding;
+        f.as_object_mut().unwrap().remove("kind");
+        same::<Finding>(f);
+        for v in [
+            json!({}),
+            json!({ "idleTimeoutMs": 60000, "logoutOnLock": false, "forceLogoutToken": "t" }),
+            json!({ "idleTimeoutMs": "60000" }),
+            json!({ "idleTimeoutMs": 1.5 }),
+            json!({ "warningMs": -1 }),
+            json!({ "forceLogoutToken": null, "unknown": [1] }),
+            json!(5),
+            json!(null),
+            json!("x"),
+        ] {
+            same::<IdleSettings>(v);
+        }
+        let mut machine = serde_json::to_value(IdleMachine::new(IdleSettings::default())).unwrap();
+        for phase in [
+            json!({ "phase": "active" }),
+            json!({ "phase": "warning", "idleSinceMs": 1, "deadlineMs": 2 }),
+            json!({ "phase": "warning", "idleSinceMs": 1 }),
+            json!({ "phase": "loggedOut", "reason": "forced" }),
+            json!({ "phase": "loggedOut", "reason": "bored" }),
+            json!({ "phase": "asleep" }),
+            json!({}),
+            json!("active"),
+        ] {
+            machine["phase"] = phase;
+            same::<IdleMachine>(machine.clone());
+        }
+        for v in [json!("idle"), json!("Idle"), json!({ "idle": null }), json!(1)] {
+            same::<BrowserIdleState>(v);
+        }
+        for v in [json!("idle"), json!("user"), json!(null)] {
+            same::<Option<LogoutReason>>(v);
+        }
+        for v in [json!(["a", "b"]), json!([]), json!([1]), json!("ab"), json!({ "0": "a" })] {
+            same::<Vec<String>>(v);
+        }
+        for v in [json!([1, null, 3]), json!([-1]), json!([4294967296_u64])] {
+            same::<Vec<Option<u32>>>(v);
+        }
+        for v in [json!({ "a": 1, "b": 2 }), json!({ "a": -1 }), json!([["a", 1]]), json!(null)] {
+            same::<BTreeMap<String, u8>>(v.clone());
+            same::<BTreeMap<String, i64>>(v);
+        }
+        for v in [json!([1, "x"]), json!([1]), json!([1, "x", 2]), json!({ "0": 1 })] {
+            same::<(u8, String)>(v);
+        }
+        for v in [json!(3), json!(3.0), json!(-3), json!(1e300), json!("3")] {
+            same::<u64>(v.clone());
+            same::<i32>(v.clone());
+            same::<f64>(v);
+        }
+        same::<Level>(json!("atRisk"));
+        same::<Value>(json!({ "a": [1, { "b": null }], "c": "d" }));
+    }
+
+    /// The one difference: a struct is read from an object only (module docs).
+    #[test]
+    fn a_struct_is_not_read_from_an_array() {
+        let v = json!([900_000, 60_000, true, null]);
+        assert!(serde_json::from_value::<IdleSettings>(v.clone()).is_ok());
+        assert!(from_value::<IdleSettings>(v).is_err());
+        // Phase is read by hand (`idle/wire.rs`), from an object too.
+        assert!(from_value::<Phase>(json!(["active"])).is_err());
+    }
+}

@@ -3,7 +3,9 @@
 //!
 //! The same wire format as `#[serde(tag = "type")]` would read (fields of other variants and
 //! unknown fields ignored, a missing field an error unless it has a default, the same
-//! `serde_json` errors for a field of the wrong type), without its cost in the WASM module:
+//! `serde_json` errors for a field of the wrong type; `tests/wire.rs` compares both), except that
+//! an event or a message is an object (the derive also took an array, its tag first: nobody sends
+//! one), without the derive's cost in the WASM module:
 //! serde's derive reads an internally tagged enum through a buffered `Content` copy of the input
 //! and a `Content` deserializer per variant and field type — with the `Message`s nested in
 //! `Event`s, ~116 KB of code for these two types alone (docs/size.md). Here the input is a
