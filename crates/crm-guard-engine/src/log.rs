@@ -11,7 +11,6 @@
 //! send time and a fresh nonce, so a receiver can tell a replayed capture from a retry: a retry is
 //! the same batch with a new send time and nonce (`docs/policy.md`, "Replays").
 
-use crm_guard_core::json::from_value;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -21,6 +20,7 @@ use crm_guard_core::events::{
     NONCE_BYTES,
 };
 use crm_guard_core::evidence::{self, Added, Admission};
+use crm_guard_core::json::from_value;
 use crm_guard_core::policy::Settings;
 use crm_guard_core::reporting::{self, Credentials, Origin};
 use crm_guard_core::Level;

@@ -4,7 +4,6 @@
 //! [`Crypto`](crate::ports::Crypto) port. Only `StoredFingerprint {crmId, tenant, bits, length}` and the
 //! install's salt are stored. Nothing here logs, stores or returns a password.
 
-use crm_guard_core::json::from_value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
@@ -13,6 +12,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crm_guard_core::events::{self, EventKind, NewEvent};
+use crm_guard_core::json::from_value;
 use crm_guard_core::password::breach::{self, Breach, RangeCache, Unchecked};
 use crm_guard_core::password::{
     self, fingerprint, CheckLimiter, FieldInfo, LoginOutcome, PasswordPolicy, PendingLogin,
