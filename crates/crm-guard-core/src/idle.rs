@@ -53,6 +53,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod logout;
+mod wire;
 
 /// `chrome.idle.setDetectionInterval` refuses less than 15 seconds.
 pub const MIN_DETECTION_INTERVAL_SECS: u32 = 15;
@@ -180,8 +181,8 @@ pub enum Action {
     SetDetectionInterval { seconds: u32 },
 }
 
-/// Where the machine is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Where the machine is. Read back by hand (`idle/wire.rs`), in the format this writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "phase")]
 pub enum Phase {
     /// The user is (as far as we know) active; nothing is armed.

@@ -23,6 +23,7 @@ pub mod export;
 pub mod finding;
 pub mod host;
 pub mod idle;
+pub mod json;
 pub mod lookalike;
 pub mod network;
 pub mod password;

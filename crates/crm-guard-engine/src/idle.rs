@@ -260,8 +260,7 @@ impl<P: Ports + 'static> Engine<P> {
                 domains.push(u.host);
             }
         }
-        domains.sort();
-        domains.dedup();
+        let domains = logout::sorted_unique(domains);
         let lists = futures::future::join_all(domains.iter().map(|d| self.ports.cookies(d))).await;
         let mut out: Vec<Cookie> = Vec::new();
         for c in lists.into_iter().flatten().flatten() {

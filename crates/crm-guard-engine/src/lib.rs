@@ -28,6 +28,7 @@ pub mod protocol;
 mod settings;
 mod store;
 mod tabs;
+mod wire;
 
 #[cfg(test)]
 mod fake;
@@ -201,8 +202,7 @@ impl<P: Ports + 'static> Engine<P> {
 
     /// Checks the sender against the message's rule, then runs its handler.
     async fn message(self: &Rc<Self>, raw: Value, sender: Sender) -> Result<Value> {
-        let message: Message =
-            serde_json::from_value(raw).map_err(|e| EngineError::Malformed(format!("message: {e}")))?;
+        let message = Message::from_json(raw).map_err(|e| EngineError::Malformed(format!("message: {e}")))?;
         // Page-driven work over its budget is answered at once: before any await, so a flood
         // costs the worker (and the idle logout waiting behind it) next to nothing.
         if let Some(budget) = limits::Budget::of(&message) {

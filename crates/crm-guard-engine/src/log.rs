@@ -20,6 +20,7 @@ use crm_guard_core::events::{
     NONCE_BYTES,
 };
 use crm_guard_core::evidence::{self, Added, Admission};
+use crm_guard_core::json::from_value;
 use crm_guard_core::policy::Settings;
 use crm_guard_core::reporting::{self, Credentials, Origin};
 use crm_guard_core::Level;
@@ -90,7 +91,7 @@ impl<P: Ports + 'static> Engine<P> {
         let value = self.ports.get(Area::Local, key).await?;
         let loaded = match value {
             None => T::default(),
-            Some(v) => serde_json::from_value(v).unwrap_or_else(|e| {
+            Some(v) => from_value(v).unwrap_or_else(|e| {
                 self.ports.log_error(&format!("[crm-guard] {key} unreadable, starting a new one: {e}"));
                 T::default()
             }),
@@ -187,7 +188,12 @@ impl<P: Ports + 'static> Engine<P> {
         let Some(log) = guard.as_ref() else { return Ok(Value::Null) };
         let events: Vec<_> = log.filter(&filter).rev().take(MAX_LISTED_EVENTS).collect();
         let matching = log.filter(&filter).count();
-        let crms: BTreeSet<&str> = log.events().filter_map(|e| e.crm_id.as_deref()).collect();
+        // Inserted, not collected: `BTreeSet::from_iter` sorts first (a stable sort's code for
+        // one more element type in the WASM module, docs/size.md).
+        let mut crms = BTreeSet::new();
+        for id in log.events().filter_map(|e| e.crm_id.as_deref()) {
+            crms.insert(id);
+        }
         to_value(&json!({ "events": events, "total": log.len(), "matching": matching, "crms": crms }))
     }
 
@@ -401,5 +407,5 @@ fn filter_from(filter: Value) -> Result<Filter> {
             }
         }
     }
-    serde_json::from_value(Value::Object(clean)).map_err(|e| EngineError::Malformed(format!("filter: {e}")))
+    from_value(Value::Object(clean)).map_err(|e| EngineError::Malformed(format!("filter: {e}")))
 }

@@ -12,6 +12,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crm_guard_core::events::{self, EventKind, NewEvent};
+use crm_guard_core::json::from_value;
 use crm_guard_core::password::breach::{self, Breach, RangeCache, Unchecked};
 use crm_guard_core::password::{
     self, fingerprint, CheckLimiter, FieldInfo, LoginOutcome, PasswordPolicy, PendingLogin,
@@ -110,7 +111,7 @@ impl<P: Ports + 'static> Engine<P> {
         let kinds: Vec<password::FieldKind> = fields
             .into_iter()
             .take(MAX_FIELDS)
-            .map(|v| serde_json::from_value::<FieldInfo>(v).unwrap_or_default())
+            .map(|v| from_value::<FieldInfo>(v).unwrap_or_default())
             .map(|f| password::classify(&f))
             .collect();
         let policy = self.password_policy().await?;

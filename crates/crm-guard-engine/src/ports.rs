@@ -26,6 +26,13 @@ impl std::error::Error for PortError {}
 
 pub type PortResult<T> = Result<T, PortError>;
 
+/// How the binding reads a browser's answer, once a JSON value, as a typed value: as the engine
+/// reads storage (`crm_guard_core::json::from_value`). Reading it typed straight from the JS
+/// value (serde_wasm_bindgen) would compile another deserializer for each type read.
+pub fn read_json<T: serde::de::DeserializeOwned>(value: Value) -> PortResult<T> {
+    crm_guard_core::json::from_value(value).map_err(|e| PortError(format!("reading a JS value: {e}")))
+}
+
 /// A storage area of `chrome.storage` the engine writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Area {

@@ -34,8 +34,8 @@ pub struct DownloadReport {
 }
 
 /// A browser event, forwarded as it came by the worker's listeners.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+/// Read by `Event::from_json` (`wire.rs`): `{"type": "<variant in camelCase>", <fields in camelCase>}`.
+#[derive(Debug, Clone)]
 pub enum Event {
     /// The worker (re)started: reconcile the idle machine, start reading policy.
     Wake,
@@ -113,126 +113,98 @@ pub enum From {
 
 /// A message from a content script or an extension page. Everything in it is untrusted:
 /// bounded and checked by its handler; tab, frame and URL come from [`Sender`] only.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "type")]
+/// Read by `Message::from_json` (`wire.rs`; the wire names are [`Message::type_name`]'s).
+#[derive(Debug, Clone)]
 pub enum Message {
     /// Page facts from `content/page.js` (main frame).
-    #[serde(rename = "page")]
-    PageReport { report: PageFacts },
-    #[serde(rename = "verdict")]
+    PageReport {
+        report: PageFacts,
+    },
     Verdict {
-        #[serde(rename = "tabId")]
         tab_id: i32,
     },
-    #[serde(rename = "settings")]
     Settings {
-        #[serde(default)]
         fresh: bool,
     },
-    #[serde(rename = "settingsSchema")]
     SettingsSchema,
-    #[serde(rename = "saveOptions")]
-    SaveOptions { options: Value },
-    #[serde(rename = "events")]
+    SaveOptions {
+        options: Value,
+    },
     Events {
-        #[serde(default)]
         filter: Value,
     },
-    #[serde(rename = "exportEvents")]
     ExportEvents {
         format: String,
-        #[serde(default)]
         filter: Value,
     },
-    #[serde(rename = "reportingStatus")]
     ReportingStatus,
     /// The diagnostics page: where each setting came from, policy, catalog, reporting.
-    #[serde(rename = "diagnostics")]
     Diagnostics,
     /// The diagnostics page's "send a test event".
-    #[serde(rename = "sendTestEvent")]
     SendTestEvent,
-    #[serde(rename = "idleStay")]
     IdleStay,
-    #[serde(rename = "idleDeadline")]
     IdleDeadline,
-    #[serde(rename = "idleQuery")]
     IdleQuery,
     /// "Sign out of all CRMs now": the idle logout, at once (the popup asks to confirm first).
-    #[serde(rename = "signOutAll")]
     SignOutAll,
-    #[serde(rename = "idleStatus")]
     IdleStatus {
-        #[serde(rename = "tabId")]
         tab_id: i32,
     },
-    #[serde(rename = "network.page")]
-    NetworkReport { report: NetworkFacts },
-    #[serde(rename = "network.httpsFailedInfo")]
-    HttpsFailedInfo { url: String },
-    #[serde(rename = "network.continueHttp")]
-    ContinueHttp { url: String },
-    #[serde(rename = "pwFields")]
-    PwFields { fields: Vec<Value> },
-    #[serde(rename = "pwWarm")]
+    NetworkReport {
+        report: NetworkFacts,
+    },
+    HttpsFailedInfo {
+        url: String,
+    },
+    ContinueHttp {
+        url: String,
+    },
+    PwFields {
+        fields: Vec<Value>,
+    },
     PwWarm,
-    #[serde(rename = "pwScore")]
     PwScore {
         seq: i64,
         password: String,
-        #[serde(default)]
         values: Vec<Value>,
         /// Set by the worker's shell when this request trapped the scorer: answer "unavailable".
-        #[serde(rename = "scorerFailed", default)]
         scorer_failed: bool,
         /// The user settled on this value (the field's `change`, or a submit the guard judges):
         /// only then may it be checked against breaches over the network. Keystrokes never are
         /// (docs/password-guard.md, "Breached passwords").
-        #[serde(default)]
         commit: bool,
     },
-    #[serde(rename = "pwBlocked")]
     PwBlocked,
     /// A login form submitted. `typed`: the content script saw the user type this value with
     /// trusted key events (`content/typed.js`); only such a value is ever fingerprinted.
-    #[serde(rename = "pwLogin")]
     PwLogin {
         password: String,
-        #[serde(default)]
         typed: bool,
     },
-    #[serde(rename = "pwPage")]
     PwPage {
-        #[serde(rename = "hasLoginField", default)]
         has_login_field: bool,
     },
-    #[serde(rename = "pwPhish")]
-    PwPhish { password: String },
-    #[serde(rename = "pwPhishingStatus")]
+    PwPhish {
+        password: String,
+    },
     PwPhishingStatus,
     /// A trusted `copy` on a CRM page (`content/export.js`): sizes only, never the text.
-    #[serde(rename = "exportCopy")]
     ExportCopy {
-        #[serde(default)]
         chars: u64,
-        #[serde(default)]
         rows: u64,
     },
     /// `beforeprint` on a CRM page.
-    #[serde(rename = "exportPrint")]
     ExportPrint,
     /// A one-time-code field on a CRM sign-in page (`content/export.js`).
-    #[serde(rename = "signinCodeField")]
     SigninCodeField,
     /// The export page: what the held download is (kind, CRM), or why one was blocked.
-    #[serde(rename = "exportPromptInfo")]
-    ExportPromptInfo { id: i32 },
+    ExportPromptInfo {
+        id: i32,
+    },
     /// The export page: the user's answer to a held download.
-    #[serde(rename = "exportDecision")]
     ExportDecision {
         id: i32,
         proceed: bool,
-        #[serde(default)]
         reason: String,
     },
 }

@@ -3,6 +3,7 @@
 //! A value that does not deserialise (written by an older version, or tampered with) reads as
 //! absent: it is replaced, never trusted.
 
+use crm_guard_core::json::from_value;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -14,7 +15,7 @@ impl<P: Ports + 'static> Engine<P> {
     /// The value under `key`, `None` when absent or unreadable.
     pub(crate) async fn read<T: DeserializeOwned>(&self, area: Area, key: &str) -> Result<Option<T>> {
         let value = self.ports.get(area, key).await?;
-        Ok(value.and_then(|v| serde_json::from_value(v).ok()))
+        Ok(value.and_then(|v| from_value(v).ok()))
     }
 
     /// Writes one value.

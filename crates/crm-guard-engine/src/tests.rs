@@ -17,3 +17,4 @@ mod network_trust;
 mod password;
 mod secrets;
 mod tenants;
+mod wire;

@@ -54,7 +54,9 @@ pub fn last_panic() -> Option<String> {
 /// reply to a message (`null` otherwise), rejects with an `Error` naming what failed.
 #[wasm_bindgen]
 pub async fn handle(event: JsValue) -> Result<JsValue, JsValue> {
-    let event: Event = serde_wasm_bindgen::from_value(event).map_err(|e| js_error("malformed event", e))?;
+    // A JSON value, then typed by `Event::from_json` (crm-guard-engine's wire.rs: less code).
+    let event = serde_wasm_bindgen::from_value(event).map_err(|e| js_error("malformed event", e))?;
+    let event = Event::from_json(event).map_err(|e| js_error("malformed event", e))?;
     let engine = ENGINE.with(Rc::clone);
     let reply = engine.handle(event).await.map_err(|e| js_error("event failed", e))?;
     to_js(&reply)

@@ -37,7 +37,7 @@ fn js(value: &impl serde::Serialize) -> PortResult<JsValue> {
 }
 
 fn parse<T: DeserializeOwned>(value: JsValue) -> PortResult<T> {
-    from_js(value).map_err(port_err)
+    read_json(from_js(value).map_err(port_err)?)
 }
 
 /// Waits for every promise to settle, or `ms`, whichever comes first. Never fails.
@@ -255,9 +255,11 @@ impl Http for Chrome {
         if Reflect::get(&navigator, &"onLine".into()).ok().and_then(|v| v.as_bool()) == Some(false) {
             return Err(HttpError::Offline);
         }
+        let mut headers = serde_json::Map::new(); // inserted: `collect` sorts first (docs/size.md)
+        req.headers.iter().for_each(|(k, v)| drop(headers.insert(k.clone(), v.clone().into())));
         let init = json!({
             "method": if req.body.is_some() { "POST" } else { "GET" },
-            "headers": req.headers.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect::<serde_json::Map<_, _>>(),
+            "headers": headers,
             "body": req.body,
             "credentials": if req.with_cookies { "include" } else { "omit" },
             "cache": "no-store",

@@ -31,10 +31,15 @@ pub struct Effective {
 pub fn effective(user: &Value, managed: &Value) -> Effective {
     let mut settings = Settings::default();
     let mut errors = Vec::new();
-    let locked: BTreeSet<Key> = match managed {
-        Value::Object(m) => m.keys().filter_map(|k| Key::from_name(k)).collect(),
-        _ => BTreeSet::new(),
-    };
+    // Sets and maps here are filled by `insert`, not `collect`: `BTreeSet`/`BTreeMap::from_iter`
+    // sorts its input first, a stable sort compiled once per element type (~4 KB of WASM each,
+    // docs/size.md). The contents are the same.
+    let mut locked = BTreeSet::new();
+    if let Value::Object(m) = managed {
+        for key in m.keys().filter_map(|k| Key::from_name(k)) {
+            locked.insert(key);
+        }
+    }
     let mut origin = [None; SPECS.len()];
     for (layer, source) in [(user, Source::User), (managed, Source::Managed)] {
         let obj = match layer {
@@ -55,8 +60,13 @@ pub fn effective(user: &Value, managed: &Value) -> Effective {
         apply_layer(&mut settings, obj, source, skip, &mut origin, &mut errors);
     }
     check_reporting(&mut settings, &origin, &mut errors);
-    let origin = Key::ALL.iter().filter_map(|k| Some((*k, origin[*k as usize]?))).collect();
-    Effective { settings, locked, errors, origin }
+    let mut by_key = BTreeMap::new();
+    for k in Key::ALL {
+        if let Some(source) = origin[*k as usize] {
+            by_key.insert(*k, source);
+        }
+    }
+    Effective { settings, locked, errors, origin: by_key }
 }
 
 /// Keys that once existed and now do nothing (`locale`: the interface follows the browser's
