@@ -124,7 +124,9 @@ export default async function () {
       // worker in one pass (another process's time slice: 10–50 ms on a busy 2-core machine).
       const again = [await self.crmGuardPassword.benchScore(list), await self.crmGuardPassword.benchScore(list)];
       const best = times.map((t, i) => Math.min(t, ...again.map((a) => a[i])));
-      const path = await self.crmGuardPassword.benchScorePath('https://acme.my.salesforce.com/signup', list.slice(0, 1000));
+      // The path's first call waits for the first settings read of a fresh profile (Chromium's
+      // first `storage.managed` read: 2–6 s): reported apart, as the scorer's first call is.
+      const path = await self.crmGuardPassword.benchScorePath('https://acme.my.salesforce.com/signup', list.slice(0, 1001));
       return { firstCall, times, best, path, pause };
     }, corpus);
     const page = await peerPage(b);
@@ -143,7 +145,7 @@ export default async function () {
     rows.push(['CRM Guard (Rust zxcvbn → WASM, worker)', ...base.map(f2), f2(ours.firstCall), '1.00']);
     rows.push(["  same, each password's best of 3 passes", ...dist(ours.best).map(f2), '', '']);
     rows.push(['  machine floor: longest pause of an empty loop in the same worker, one pass long', '', '', '', f2(ours.pause), '', '']);
-    rows.push(['  same, full pwScore path (settings + judge + serde; 1,000 pw)', ...dist(ours.path).map(f2), '', '']);
+    rows.push(['  same, full pwScore path (settings + judge + serde; 1,000 pw)', ...dist(ours.path.slice(1)).map(f2), f2(ours.path[0]), '']);
     for (const [name, r] of Object.entries(peers)) {
       const d = dist(r.times);
       rows.push([`${name} (page main thread)`, ...d.map(f2), f2(r.first), (d[2] / base[2]).toFixed(2)]);
