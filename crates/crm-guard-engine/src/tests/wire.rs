@@ -264,6 +264,18 @@ fn an_event_or_message_as_an_array_is_refused() {
     assert!(protocol::Message::from_json(v).is_err());
 }
 
+/// `from_json` lists the message types apart from `MESSAGES` and `type_name`: each name of
+/// `MESSAGES` is read (or refused for a missing field), and read back under the same name.
+#[test]
+fn every_protocol_message_type_is_read() {
+    for (t, _) in protocol::MESSAGES {
+        match protocol::Message::from_json(json!({ "type": t })) {
+            Ok(m) => assert_eq!(m.type_name(), *t),
+            Err(e) => assert!(e.to_string().starts_with("missing field"), "{t}: {e}"),
+        }
+    }
+}
+
 #[test]
 fn messages_read_as_the_derive_read_them() {
     for (t, _) in protocol::MESSAGES {
