@@ -255,8 +255,8 @@ impl Http for Chrome {
         if Reflect::get(&navigator, &"onLine".into()).ok().and_then(|v| v.as_bool()) == Some(false) {
             return Err(HttpError::Offline);
         }
-        let mut headers = serde_json::Map::new(); // inserted: `collect` sorts first (docs/size.md)
-        req.headers.iter().for_each(|(k, v)| drop(headers.insert(k.clone(), v.clone().into())));
+        let mut headers = serde_json::Map::new(); // extended: `collect` sorts first (docs/size.md)
+        headers.extend(req.headers.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))));
         let init = json!({
             "method": if req.body.is_some() { "POST" } else { "GET" },
             "headers": headers,

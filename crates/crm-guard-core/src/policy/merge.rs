@@ -31,14 +31,12 @@ pub struct Effective {
 pub fn effective(user: &Value, managed: &Value) -> Effective {
     let mut settings = Settings::default();
     let mut errors = Vec::new();
-    // Sets and maps here are filled by `insert`, not `collect`: `BTreeSet`/`BTreeMap::from_iter`
-    // sorts its input first, a stable sort compiled once per element type (~4 KB of WASM each,
-    // docs/size.md). The contents are the same.
+    // Sets and maps here are filled by `extend` (one insert per item), not `collect`:
+    // `BTreeSet`/`BTreeMap::from_iter` sorts its input first, a stable sort compiled once per
+    // element type (~4 KB of WASM each, docs/size.md). The contents are the same.
     let mut locked = BTreeSet::new();
     if let Value::Object(m) = managed {
-        for key in m.keys().filter_map(|k| Key::from_name(k)) {
-            locked.insert(key);
-        }
+        locked.extend(m.keys().filter_map(|k| Key::from_name(k)));
     }
     let mut origin = [None; SPECS.len()];
     for (layer, source) in [(user, Source::User), (managed, Source::Managed)] {
@@ -61,11 +59,7 @@ pub fn effective(user: &Value, managed: &Value) -> Effective {
     }
     check_reporting(&mut settings, &origin, &mut errors);
     let mut by_key = BTreeMap::new();
-    for k in Key::ALL {
-        if let Some(source) = origin[*k as usize] {
-            by_key.insert(*k, source);
-        }
-    }
+    by_key.extend(Key::ALL.iter().filter_map(|k| Some((*k, origin[*k as usize]?))));
     Effective { settings, locked, errors, origin: by_key }
 }
 
